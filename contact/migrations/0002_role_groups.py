@@ -1,0 +1,13 @@
+from django.db import migrations
+
+from contact.roles import sync_role_groups
+
+
+class Migration(migrations.Migration):
+    dependencies = [
+        ("contact", "0001_initial"),
+        ("households", "0002_seed_categories"),
+        ("auth", "0012_alter_user_first_name_max_length"),
+        ("contenttypes", "0002_remove_content_type_name"),
+    ]
+    operations = [migrations.RunPython(sync_role_groups, migrations.RunPython.noop)]

@@ -1,0 +1,130 @@
+from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
+from import_export.admin import ImportExportMixin
+
+from households.forms import MemberForm
+from households.models import Area, ExportLog, Household, HouseholdCategory, Member
+from households.resources import HouseholdResource
+
+
+class ScopedAdminMixin:
+    """Admin pages read through the model's `visible_to`, so a record outside scope is a 404 here too."""
+
+    def get_queryset(self, request):
+        return self.model.objects.visible_to(request.user).select_related(
+            *self.list_select_related or ()
+        )
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        related = db_field.related_model
+        if hasattr(related.objects, "visible_to") and "queryset" not in kwargs:
+            kwargs["queryset"] = related.objects.visible_to(request.user)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
+@admin.register(Area)
+class AreaAdmin(ScopedAdminMixin, admin.ModelAdmin):
+    list_display = ["name", "code", "level", "parent"]
+    list_filter = ["level"]
+    search_fields = ["name", "code"]
+    list_select_related = ["parent"]
+    autocomplete_fields = ["parent"]
+
+
+@admin.register(HouseholdCategory)
+class HouseholdCategoryAdmin(admin.ModelAdmin):
+    list_display = ["name", "visit_cadence_days", "must_visit", "in_difficulty", "sort_order"]
+    list_editable = ["visit_cadence_days", "must_visit", "in_difficulty", "sort_order"]
+    search_fields = ["name"]
+
+    def get_queryset(self, request):
+        return HouseholdCategory.objects.visible_to(request.user)
+
+
+class MemberInline(admin.TabularInline):
+    model = Member
+    form = MemberForm
+    extra = 0
+    fields = ["name", "relation", "sex", "birth_date", "id_number", "phone", "is_party_member"]
+
+
+@admin.register(Household)
+class HouseholdAdmin(ScopedAdminMixin, ImportExportMixin, admin.ModelAdmin):
+    resource_classes = [HouseholdResource]
+    list_display = ["head_name", "area", "house_number", "phone", "category_names", "updated_at"]
+    list_filter = ["categories", "housing", ("area__parent", admin.RelatedOnlyFieldListFilter)]
+    search_fields = ["head_name", "search_initials", "phone", "house_number", "members__name"]
+    list_select_related = ["area", "area__parent"]
+    autocomplete_fields = ["area"]
+    filter_horizontal = ["categories"]
+    inlines = [MemberInline]
+    list_per_page = 50
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("categories")
+
+    @admin.display(description=_("categories"))
+    def category_names(self, obj):
+        return "、".join(c.name for c in obj.categories.all())
+
+    def get_resource_kwargs(self, request, *args, **kwargs):
+        return {**super().get_resource_kwargs(request, *args, **kwargs), "user": request.user}
+
+    def get_export_queryset(self, request):
+        return self.get_queryset(request)
+
+
+@admin.register(Member)
+class MemberAdmin(ScopedAdminMixin, admin.ModelAdmin):
+    form = MemberForm
+    list_display = [
+        "name",
+        "household",
+        "relation",
+        "sex",
+        "birth_date",
+        "shown_id_number",
+        "is_party_member",
+    ]
+    list_filter = ["relation", "sex", "is_party_member"]
+    search_fields = ["name", "household__head_name"]
+    list_select_related = ["household"]
+    autocomplete_fields = ["household"]
+
+    def get_list_display(self, request):
+        self._request_user = request.user
+        return super().get_list_display(request)
+
+    @admin.display(description=_("ID-card number"))
+    def shown_id_number(self, obj):
+        return obj.id_number_for(self._request_user)
+
+    def get_search_results(self, request, queryset, search_term):
+        queryset, may_have_duplicates = super().get_search_results(request, queryset, search_term)
+        if len(search_term.strip()) == 18:
+            from households.crypto import hash_id_number
+
+            queryset |= self.get_queryset(request).filter(
+                id_number_hash=hash_id_number(search_term)
+            )
+        return queryset, may_have_duplicates
+
+
+@admin.register(ExportLog)
+class ExportLogAdmin(admin.ModelAdmin):
+    list_display = ["created_at", "user", "what", "row_count", "with_id_numbers", "filters"]
+    list_filter = ["what", "with_id_numbers"]
+    list_select_related = ["user"]
+    date_hierarchy = "created_at"
+
+    def get_queryset(self, request):
+        return ExportLog.objects.visible_to(request.user).select_related("user")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

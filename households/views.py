@@ -1,0 +1,177 @@
+import tablib
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required, permission_required
+from django.core.paginator import Paginator
+from django.db.models import Prefetch
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.debug import sensitive_post_parameters
+
+from households.forms import HouseholdFilterForm, HouseholdForm, MemberForm
+from households.models import ExportLog, Household, HouseholdCategory, Member
+from households.resources import HouseholdResource
+
+PAGE_SIZE = 20
+
+
+def _get_household_for_user(user, pk) -> Household:
+    """The household if the user may see it; a 404 otherwise, never a 403 that confirms it exists."""
+    return get_object_or_404(Household.objects.visible_to(user), pk=pk)
+
+
+def _filtered_households(request):
+    form = HouseholdFilterForm(request.GET or None, user=request.user)
+    households = form.apply(Household.objects.visible_to(request.user))
+    if not form.is_bound:
+        households = households.order_by(*HouseholdFilterForm.SORTS["area"])
+    return form, households
+
+
+@login_required
+def household_list(request):
+    form, households = _filtered_households(request)
+    households = households.select_related("area", "area__parent").prefetch_related(
+        Prefetch("categories", queryset=HouseholdCategory.objects.all())
+    )
+    page = Paginator(households, PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    template = (
+        "households/_household_rows.html" if request.htmx else "households/household_list.html"
+    )
+    return render(
+        request,
+        template,
+        {"form": form, "page": page, "query": query.urlencode(), "total": page.paginator.count},
+    )
+
+
+@login_required
+def household_detail(request, pk):
+    household = _get_household_for_user(request.user, pk)
+    members = household.members.all()
+    for member in members:
+        member.shown_id_number = member.id_number_for(request.user)
+    return render(
+        request,
+        "households/household_detail.html",
+        {"household": household, "members": members, "categories": household.categories.all()},
+    )
+
+
+@login_required
+@permission_required("households.add_household", raise_exception=True)
+def household_create(request):
+    return _household_form(request, Household())
+
+
+@login_required
+@permission_required("households.change_household", raise_exception=True)
+def household_edit(request, pk):
+    return _household_form(request, _get_household_for_user(request.user, pk))
+
+
+def _household_form(request, household):
+    form = HouseholdForm(request.POST or None, instance=household, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        household = form.save()
+        messages.success(request, _("Household %(name)s saved.") % {"name": household.head_name})
+        return redirect(household)
+    return render(request, "households/household_form.html", {"form": form, "household": household})
+
+
+@sensitive_post_parameters("id_number")
+@login_required
+@permission_required("households.change_member", raise_exception=True)
+def member_edit(request, pk, member_pk=None):
+    household = _get_household_for_user(request.user, pk)
+    member = (
+        get_object_or_404(household.members, pk=member_pk)
+        if member_pk
+        else Member(household=household)
+    )
+    form = MemberForm(request.POST or None, instance=member)
+    if member.pk:
+        form.fields["id_number"].help_text = _(
+            "On record: %(masked)s. Type a new number to replace it."
+        ) % {"masked": member.masked_id_number or _("none")}
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, _("Member %(name)s saved.") % {"name": member.name})
+        return redirect(household)
+    return render(
+        request,
+        "households/member_form.html",
+        {"form": form, "household": household, "member": member},
+    )
+
+
+@login_required
+def household_export(request):
+    """The filtered list as a spreadsheet; full ID numbers only for those allowed, and logged."""
+    form, households = _filtered_households(request)
+    if request.GET.get("what") == "members":
+        with_ids = request.user.has_perm("households.export_id_number")
+        dataset = member_roster(households, with_id_numbers=with_ids)
+        what = "members"
+    else:
+        households = households.select_related("area__parent__parent__parent").prefetch_related(
+            "categories"
+        )
+        dataset = HouseholdResource().export(queryset=households)
+        with_ids, what = False, "households"
+    ExportLog.objects.create(
+        user=request.user,
+        what=what,
+        row_count=len(dataset),
+        filters=form.describe()[:500],
+        with_id_numbers=with_ids,
+    )
+    response = HttpResponse(
+        dataset.export("xlsx"),
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+    response["Content-Disposition"] = f'attachment; filename="{what}-{stamp}.xlsx"'
+    return response
+
+
+def member_roster(households, *, with_id_numbers: bool) -> tablib.Dataset:
+    """家庭成员花名册: one row a member; ID numbers in full only when allowed, masked otherwise."""
+    dataset = tablib.Dataset(
+        headers=[
+            "村(组)",
+            "门牌号",
+            "户主",
+            "姓名",
+            "与户主关系",
+            "性别",
+            "出生日期",
+            "身份证号",
+            "电话",
+            "党员",
+        ]
+    )
+    members = (
+        Member.objects.filter(household__in=households)
+        .select_related("household__area__parent__parent__parent")
+        .order_by("household__area__code", "household__house_number", "household_id", "pk")
+    )
+    for m in members.iterator(chunk_size=1000):
+        dataset.append(
+            [
+                m.household.area.full_name,
+                m.household.house_number,
+                m.household.head_name,
+                m.name,
+                m.get_relation_display(),
+                m.get_sex_display(),
+                m.birth_date.isoformat() if m.birth_date else "",
+                m.id_number if with_id_numbers else m.masked_id_number,
+                m.phone,
+                _("yes") if m.is_party_member else "",
+            ]
+        )
+    return dataset
