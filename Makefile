@@ -10,7 +10,7 @@ STAMP := $(VENV)/.installed-$(shell sha1sum requirements.lock | cut -c1-12)
 run: setup
 	@$(BIN)/python manage.py load_demo --if-empty
 	@echo "民情通: http://127.0.0.1:8000  (Ctrl-C stops web, worker and beat)"
-	@$(BIN)/honcho --no-prefix -f Procfile start 2>/dev/null || $(BIN)/honcho -f Procfile start
+	@$(BIN)/honcho -f Procfile start
 
 setup: $(STAMP) .env messages
 	@$(BIN)/python manage.py migrate --noinput -v0
