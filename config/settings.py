@@ -227,3 +227,11 @@ LOGGING = {
 
 # A household with no category is still visited twice a year.
 DEFAULT_VISIT_CADENCE_DAYS = env.int("DEFAULT_VISIT_CADENCE_DAYS", default=180)
+
+# 民情日志: an author may edit a visit for this long; after that, a correction.
+VISIT_EDIT_WINDOW_HOURS = env.int("VISIT_EDIT_WINDOW_HOURS", default=24)
+# Photos: refused above this size; stored with this longest side, and a thumbnail.
+PHOTO_MAX_UPLOAD_MB = env.int("PHOTO_MAX_UPLOAD_MB", default=15)
+PHOTO_MAX_SIDE = 2048
+PHOTO_THUMB_SIDE = 320
+PHOTO_MAX_PIXELS = 60_000_000

@@ -14,6 +14,7 @@ urlpatterns = [
     path("accounts/password/", contact_views.PasswordChangeView.as_view(), name="password_change"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("households/", include("households.urls")),
+    path("contact/", include("contact.urls")),
     path("healthz", healthz, name="healthz"),
     path("admin/", admin.site.urls),
 ]

@@ -25,9 +25,51 @@ _VIEW_REGISTRY = [
     "households.view_member",
 ]
 
+_VIEW_CONTACT = [
+    "contact.view_pairing",
+    "contact.view_visit",
+    "contact.view_assistance",
+    "contact.view_helpplan",
+    "contact.view_receptionschedule",
+    "contact.view_receptionduty",
+    "contact.view_suggestionbox",
+    "contact.view_suggestionboxopening",
+    "contact.view_residentmessage",
+]
+
+# What a cadre does in a courtyard: log visits, hand over assistance, open the box.
+_CADRE_WORK = [
+    "contact.add_visit",
+    "contact.change_visit",
+    "contact.add_visitcorrection",
+    "contact.add_assistance",
+    "contact.add_suggestionboxopening",
+    "contact.change_residentmessage",
+]
+
+_LEADER_WORK = [
+    "contact.add_pairing",
+    "contact.change_pairing",
+    "contact.add_helpplan",
+    "contact.change_helpplan",
+    "contact.add_receptionschedule",
+    "contact.change_receptionschedule",
+    "contact.add_receptionduty",
+    "contact.change_receptionduty",
+    "contact.delete_receptionduty",
+    "contact.add_suggestionbox",
+    "contact.change_suggestionbox",
+]
+
 ROLE_PERMISSIONS: dict[str, list[str]] = {
-    Role.CADRE: _VIEW_REGISTRY,
+    Role.CADRE: _VIEW_REGISTRY
+    + _VIEW_CONTACT
+    + _CADRE_WORK
+    + ["contact.add_helpplan", "contact.change_helpplan"],
     Role.TOWNSHIP_LEADER: _VIEW_REGISTRY
+    + _VIEW_CONTACT
+    + _CADRE_WORK
+    + _LEADER_WORK
     + [
         "households.add_household",
         "households.change_household",
@@ -36,6 +78,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "contact.view_cadre",
     ],
     Role.REVIEWER: _VIEW_REGISTRY
+    + _VIEW_CONTACT
     + [
         "households.add_household",
         "households.change_household",
@@ -45,8 +88,12 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "households.export_id_number",
         "contact.view_cadre",
     ],
-    Role.SUPERVISOR: _VIEW_REGISTRY + ["contact.view_cadre", "households.view_exportlog"],
+    Role.SUPERVISOR: _VIEW_REGISTRY
+    + _VIEW_CONTACT
+    + ["contact.view_cadre", "households.view_exportlog"],
     Role.ADMINISTRATOR: _VIEW_REGISTRY
+    + _VIEW_CONTACT
+    + _LEADER_WORK
     + [
         "households.add_area",
         "households.change_area",

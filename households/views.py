@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.debug import sensitive_post_parameters
 
 from households.forms import HouseholdFilterForm, HouseholdForm, MemberForm
+from households.panels import render_detail_panels
 from households.models import ExportLog, Household, HouseholdCategory, Member
 from households.resources import HouseholdResource
 
@@ -57,7 +58,12 @@ def household_detail(request, pk):
     return render(
         request,
         "households/household_detail.html",
-        {"household": household, "members": members, "categories": household.categories.all()},
+        {
+            "household": household,
+            "members": members,
+            "categories": household.categories.all(),
+            "panels": render_detail_panels(request, household),
+        },
     )
 
 

@@ -1,0 +1,21 @@
+from django.urls import path
+
+from contact import views
+
+app_name = "contact"
+
+urlpatterns = [
+    path("visits/new/", views.visit_create, name="visit_create"),
+    path("visits/<int:pk>/", views.visit_detail, name="visit_detail"),
+    path("visits/<int:pk>/edit/", views.visit_edit, name="visit_edit"),
+    path("visits/<int:pk>/correct/", views.visit_correct, name="visit_correct"),
+    path("visits/photos/<int:pk>/<str:size>/", views.visit_photo, name="visit_photo"),
+    path("visits/<int:pk>/signature/", views.visit_signature, name="visit_signature"),
+    path("log/", views.my_log, name="my_log"),
+    path("households/<int:pk>/timeline/", views.household_timeline, name="household_timeline"),
+    path("pairings/", views.pairing_bulk, name="pairing_bulk"),
+    path("pairings/<int:pk>/end/", views.pairing_end, name="pairing_end"),
+    path("households/<int:pk>/reassign/", views.household_reassign, name="household_reassign"),
+    path("handover/", views.handover, name="handover"),
+    path("handover/<int:cadre_pk>/sheet/", views.handover_sheet, name="handover_sheet"),
+]
