@@ -52,3 +52,196 @@ class UserAdmin(BaseUserAdmin):
     def cadre_name(self, obj):
         cadre = getattr(obj, "cadre", None)
         return cadre.name if cadre else ""
+
+
+# --- Pairing and the 民情日志 ----------------------------------------------------
+
+from django.utils.translation import gettext_lazy as _  # noqa: E402
+from simple_history.admin import SimpleHistoryAdmin  # noqa: E402
+
+from contact.models import (  # noqa: E402
+    Assistance,
+    HelpPlan,
+    Pairing,
+    PromisedHelp,
+    ReceptionDuty,
+    ReceptionSchedule,
+    ResidentMessage,
+    SuggestionBox,
+    SuggestionBoxOpening,
+    Visit,
+    VisitCorrection,
+    VisitPhoto,
+)
+
+
+class ScopedHistoryAdmin(ScopedAdminMixin, SimpleHistoryAdmin):
+    """simple-history's history pages look records up by id alone; check scope first."""
+
+    def _check_scope(self, request, object_id):
+        from django.contrib.admin.utils import unquote
+        from django.http import Http404
+
+        if not self.get_queryset(request).filter(pk=unquote(object_id)).exists():
+            raise Http404
+
+    def history_view(self, request, object_id, extra_context=None):
+        self._check_scope(request, object_id)
+        return super().history_view(request, object_id, extra_context=extra_context)
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        self._check_scope(request, object_id)
+        return super().history_form_view(
+            request, object_id, version_id, extra_context=extra_context
+        )
+
+
+class PromisedHelpInline(admin.TabularInline):
+    model = PromisedHelp
+    extra = 0
+
+
+@admin.register(Pairing)
+class PairingAdmin(ScopedAdminMixin, admin.ModelAdmin):
+    list_display = ["__str__", "kind", "start_date", "end_date", "next_visit_due"]
+    list_filter = ["kind", ("end_date", admin.EmptyFieldListFilter)]
+    search_fields = ["cadre__name", "unit", "household__head_name", "area__name"]
+    list_select_related = ["cadre", "household", "area"]
+    autocomplete_fields = ["cadre", "household", "area"]
+    readonly_fields = ["card_token", "last_visit_at", "next_visit_due", "created_by", "created_at"]
+    inlines = [PromisedHelpInline]
+    date_hierarchy = "start_date"
+
+    def has_delete_permission(self, request, obj=None):
+        # Ended, never deleted: pairings are the history of who answered for whom.
+        return False
+
+
+class VisitPhotoInline(admin.TabularInline):
+    model = VisitPhoto
+    extra = 0
+    fields = ["image", "width", "height"]
+    readonly_fields = fields
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+class VisitCorrectionInline(admin.StackedInline):
+    model = VisitCorrection
+    extra = 0
+    readonly_fields = [
+        "author",
+        "reason",
+        "situation",
+        "action",
+        "next_step",
+        "next_step_date",
+        "created_at",
+    ]
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Visit)
+class VisitAdmin(ScopedHistoryAdmin):
+    """Reviewers read visits and their corrections; the text itself is the author's to change."""
+
+    list_display = [
+        "visited_at",
+        "cadre",
+        "household",
+        "area",
+        "method",
+        "purpose",
+        "has_corrections",
+    ]
+    list_filter = ["method", "purpose", ("area__parent", admin.RelatedOnlyFieldListFilter)]
+    search_fields = ["cadre__name", "household__head_name", "met_whom", "situation"]
+    list_select_related = ["cadre", "household", "area"]
+    date_hierarchy = "visited_at"
+    inlines = [VisitPhotoInline, VisitCorrectionInline]
+    readonly_fields = [f.name for f in Visit._meta.fields if f.name != "id"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("corrections")
+
+    @admin.display(description=_("corrected"), boolean=True)
+    def has_corrections(self, obj):
+        return bool(obj.corrections.all())
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(HelpPlan)
+class HelpPlanAdmin(ScopedHistoryAdmin):
+    list_display = ["goal", "household", "responsible", "target_date", "status"]
+    list_filter = ["status"]
+    search_fields = ["goal", "household__head_name", "responsible__name"]
+    list_select_related = ["household", "responsible"]
+    autocomplete_fields = ["household", "responsible"]
+
+
+@admin.register(Assistance)
+class AssistanceAdmin(ScopedAdminMixin, admin.ModelAdmin):
+    list_display = [
+        "date",
+        "household",
+        "kind",
+        "description",
+        "quantity",
+        "unit",
+        "value_yuan",
+        "given_by",
+    ]
+    list_filter = ["kind"]
+    search_fields = ["description", "household__head_name", "given_by__name"]
+    list_select_related = ["household", "given_by"]
+    autocomplete_fields = ["household", "given_by", "visit", "help_plan"]
+    date_hierarchy = "date"
+
+
+class ReceptionDutyInline(admin.TabularInline):
+    model = ReceptionDuty
+    extra = 0
+    autocomplete_fields = ["leader"]
+
+
+@admin.register(ReceptionSchedule)
+class ReceptionScheduleAdmin(ScopedAdminMixin, admin.ModelAdmin):
+    list_display = ["area", "weekday", "place", "note"]
+    list_select_related = ["area"]
+    autocomplete_fields = ["area"]
+    inlines = [ReceptionDutyInline]
+
+
+@admin.register(SuggestionBox)
+class SuggestionBoxAdmin(ScopedAdminMixin, admin.ModelAdmin):
+    list_display = ["area", "place", "opening_interval_days"]
+    list_select_related = ["area"]
+    autocomplete_fields = ["area", "keyholders"]
+
+
+@admin.register(SuggestionBoxOpening)
+class SuggestionBoxOpeningAdmin(ScopedAdminMixin, admin.ModelAdmin):
+    list_display = ["box", "opened_at", "opinion_count"]
+    list_select_related = ["box", "box__area"]
+    autocomplete_fields = ["opened_by"]
+
+
+@admin.register(ResidentMessage)
+class ResidentMessageAdmin(ScopedAdminMixin, admin.ModelAdmin):
+    list_display = ["created_at", "pairing", "name", "phone", "read_at"]
+    list_select_related = ["pairing", "pairing__cadre", "pairing__household", "pairing__area"]
+    search_fields = ["text", "name", "phone"]
+    readonly_fields = ["pairing", "name", "phone", "text", "created_at"]
+
+    def has_add_permission(self, request):
+        return False
