@@ -147,7 +147,8 @@
         button.dataset.label = button.textContent;
         button.textContent = form.getAttribute("data-sending-text") || "…";
       }
-      var url = form.action || window.location.href;
+      // A field named "action" shadows form.action, so read the attribute.
+      var url = form.getAttribute("action") || window.location.href;
       var formData = new FormData(form);
       var key = formData.get("idempotency_key");
       var draft = {
