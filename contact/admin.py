@@ -48,6 +48,17 @@ class UserAdmin(BaseUserAdmin):
             return queryset
         return queryset.filter(cadre__in=Cadre.objects.visible_to(request.user))
 
+    def get_fieldsets(self, request, obj=None):
+        """Only a superuser hands out superuser rights or single permissions; others assign roles."""
+        fieldsets = super().get_fieldsets(request, obj)
+        if request.user.is_superuser:
+            return fieldsets
+        hidden = {"is_superuser", "user_permissions"}
+        return [
+            (name, {**options, "fields": [f for f in options.get("fields", ()) if f not in hidden]})
+            for name, options in fieldsets
+        ]
+
     @admin.display(description=Cadre._meta.verbose_name)
     def cadre_name(self, obj):
         cadre = getattr(obj, "cadre", None)
