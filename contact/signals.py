@@ -7,8 +7,17 @@ User = get_user_model()
 
 
 @receiver(pre_save, sender=User)
-def _note_password_change(sender, instance, **kwargs):
+def _note_password_change(sender, instance, update_fields=None, **kwargs):
     if instance.pk is None:
+        return
+    if (
+        update_fields is not None
+        and set(update_fields) == {"password"}
+        and getattr(instance, "_password", None) is None
+    ):
+        # check_password() re-hashing the same password after a hasher upgrade:
+        # not a new password, and not one set by someone else.
+        instance._password_changed = False
         return
     old = User.objects.filter(pk=instance.pk).values_list("password", flat=True).first()
     instance._password_changed = old is not None and old != instance.password

@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 from import_export.admin import ImportExportMixin
 
+from households.crypto import mask_id_numbers_in
 from households.forms import MemberForm
 from households.models import Area, ExportLog, Household, HouseholdCategory, Member
 from households.resources import HouseholdResource
@@ -67,11 +68,25 @@ class HouseholdAdmin(ScopedAdminMixin, ImportExportMixin, admin.ModelAdmin):
     def category_names(self, obj):
         return "、".join(c.name for c in obj.categories.all())
 
+    def has_import_permission(self, request):
+        # import-export lets anyone who can open the changelist import unless told
+        # otherwise; a roster import adds and changes households.
+        return self.has_add_permission(request) and self.has_change_permission(request)
+
     def get_resource_kwargs(self, request, *args, **kwargs):
         return {**super().get_resource_kwargs(request, *args, **kwargs), "user": request.user}
 
-    def get_export_queryset(self, request):
-        return self.get_queryset(request)
+    def get_data_for_export(self, request, queryset, **kwargs):
+        # An export from the admin is on the record like one from the household list.
+        dataset = super().get_data_for_export(request, queryset, **kwargs)
+        ExportLog.objects.create(
+            user=request.user,
+            what="households",
+            row_count=len(dataset),
+            filters=mask_id_numbers_in(f"admin: {request.GET.urlencode()}")[:500],
+            with_id_numbers=False,
+        )
+        return dataset
 
 
 @admin.register(Member)
@@ -92,12 +107,22 @@ class MemberAdmin(ScopedAdminMixin, admin.ModelAdmin):
     autocomplete_fields = ["household"]
 
     def get_list_display(self, request):
-        self._request_user = request.user
-        return super().get_list_display(request)
+        # One ModelAdmin serves every thread, so the user whose permission decides
+        # what a row shows is bound here, per request, never kept on `self`.
+        user = request.user
+
+        @admin.display(description=_("ID-card number"))
+        def shown_id_number(obj):
+            return obj.id_number_for(user)
+
+        return [
+            shown_id_number if name == "shown_id_number" else name
+            for name in super().get_list_display(request)
+        ]
 
     @admin.display(description=_("ID-card number"))
     def shown_id_number(self, obj):
-        return obj.id_number_for(self._request_user)
+        return obj.masked_id_number
 
     def get_search_results(self, request, queryset, search_term):
         queryset, may_have_duplicates = super().get_search_results(request, queryset, search_term)

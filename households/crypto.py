@@ -7,6 +7,7 @@ mask.
 
 import hashlib
 import hmac
+import re
 from functools import cache
 
 from cryptography.fernet import Fernet, InvalidToken
@@ -47,3 +48,12 @@ def mask_id_number(plain: str) -> str:
     if len(plain) < 10:
         return "*" * len(plain)
     return plain[:6] + "*" * (len(plain) - 10) + plain[-4:]
+
+
+# Anything shaped like an ID number, valid or not: it is personal data either way.
+_ID_NUMBER_RE = re.compile(r"\d{17}[\dXx]")
+
+
+def mask_id_numbers_in(text: str) -> str:
+    """Free text (a search, a query string) with every ID number in it masked."""
+    return _ID_NUMBER_RE.sub(lambda m: mask_id_number(m[0]), text)

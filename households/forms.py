@@ -1,6 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from households.crypto import mask_id_numbers_in
 from households.models import Area, Household, HouseholdCategory, Member
 from households.validators import validate_id_number
 
@@ -57,10 +58,28 @@ class HouseholdFilterForm(forms.Form):
         return queryset.order_by(*self.SORTS.get(data.get("sort") or "area", self.SORTS["area"]))
 
     def describe(self) -> str:
-        """The filters in words, for the export log."""
+        """The filters in words, for the export log; an ID number searched for is masked there."""
         if not self.is_valid():
             return ""
-        return "; ".join(f"{k}={v}" for k, v in self.cleaned_data.items() if v)
+        return "; ".join(
+            f"{k}={mask_id_numbers_in(str(v))}" for k, v in self.cleaned_data.items() if v
+        )
+
+
+class IdNumberLookupForm(forms.Form):
+    """A full ID number, sent by POST so that it stays out of URLs and access logs."""
+
+    id_number = forms.CharField(
+        label=_("ID-card number"),
+        max_length=18,
+        min_length=18,
+        widget=forms.TextInput(
+            attrs={"autocomplete": "off", "placeholder": _("All 18 characters")}
+        ),
+    )
+
+    def clean_id_number(self):
+        return validate_id_number(self.cleaned_data["id_number"])
 
 
 class HouseholdForm(forms.ModelForm):

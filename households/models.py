@@ -200,7 +200,11 @@ class HouseholdQuerySet(models.QuerySet):
         return self.filter(q)
 
     def search(self, text: str):
-        """Name, its pinyin initials, phone, house number; a full ID number by exact match."""
+        """Name, its pinyin initials, phone, house number.
+
+        ID numbers are looked up by `with_id_number`, from a POSTed form, so
+        that a full number never travels in a URL into access logs.
+        """
         text = (text or "").strip()
         if not text:
             return self
@@ -213,14 +217,11 @@ class HouseholdQuerySet(models.QuerySet):
         )
         if text.isascii() and text.isalpha():
             q |= Q(search_initials__startswith=text.lower())
-        if len(text) == 18:
-            try:
-                number = validate_id_number(text)
-            except ValidationError:
-                pass
-            else:
-                q |= Q(members__id_number_hash=hash_id_number(number))
         return self.filter(q).distinct()
+
+    def with_id_number(self, number: str):
+        """Households with a member of exactly this (validated) ID number."""
+        return self.filter(members__id_number_hash=hash_id_number(number)).distinct()
 
 
 class Household(models.Model):

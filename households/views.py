@@ -9,9 +9,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.debug import sensitive_post_parameters
 
-from households.forms import HouseholdFilterForm, HouseholdForm, MemberForm
-from households.panels import render_detail_panels
+from households.forms import HouseholdFilterForm, HouseholdForm, IdNumberLookupForm, MemberForm
 from households.models import ExportLog, Household, HouseholdCategory, Member
+from households.panels import render_detail_panels
 from households.resources import HouseholdResource
 
 PAGE_SIZE = 20
@@ -30,8 +30,11 @@ def _filtered_households(request):
     return form, households
 
 
+@sensitive_post_parameters("id_number")
 @login_required
 def household_list(request):
+    if request.method == "POST":
+        return _household_id_lookup(request)
     form, households = _filtered_households(request)
     households = households.select_related("area", "area__parent").prefetch_related(
         Prefetch("categories", queryset=HouseholdCategory.objects.all())
@@ -45,7 +48,38 @@ def household_list(request):
     return render(
         request,
         template,
-        {"form": form, "page": page, "query": query.urlencode(), "total": page.paginator.count},
+        {
+            "form": form,
+            "lookup": IdNumberLookupForm(),
+            "page": page,
+            "query": query.urlencode(),
+            "total": page.paginator.count,
+        },
+    )
+
+
+def _household_id_lookup(request):
+    lookup = IdNumberLookupForm(request.POST)
+    households = Household.objects.none()
+    if lookup.is_valid():
+        households = (
+            Household.objects.visible_to(request.user)
+            .with_id_number(lookup.cleaned_data["id_number"])
+            .select_related("area__parent")
+            .prefetch_related("categories")
+        )
+    page = Paginator(households, PAGE_SIZE).get_page(1)
+    return render(
+        request,
+        "households/household_list.html",
+        {
+            "form": HouseholdFilterForm(user=request.user),
+            "lookup": lookup,
+            "page": page,
+            "query": "",
+            "total": page.paginator.count,
+        },
+        status=200 if lookup.is_valid() else 400,
     )
 
 
