@@ -38,6 +38,13 @@ def phone():
             viewport={"width": 375, "height": 812}, locale="zh-CN", is_mobile=True
         )
         context.set_default_timeout(15_000)
+        context.console_errors = []
+        context.on(
+            "console",
+            lambda message: (
+                context.console_errors.append(message.text) if message.type == "error" else None
+            ),
+        )
         yield context
         context.close()
         browser.close()
@@ -95,6 +102,8 @@ def test_a_cadre_logs_a_visit_with_a_photo_and_sees_it_on_the_timeline(
     assert page.evaluate("img => img.complete && img.naturalWidth > 0", thumb.element_handle())
     assert page_fits(page)
     page.screenshot(path=str(tmp_path / "timeline_375.png"), full_page=True)
+    # The Content-Security-Policy refused nothing: no inline script or style anywhere.
+    assert not [e for e in phone.console_errors if "Content Security Policy" in e]
 
 
 def test_a_visit_sent_without_signal_is_kept_and_sent_once_when_it_returns(
