@@ -11,7 +11,11 @@ admin.site.index_title = "管理"
 urlpatterns = [
     path("", contact_views.home, name="home"),
     path("accounts/login/", contact_views.LoginView.as_view(), name="login"),
-    path("accounts/password_change/", contact_views.PasswordChangeView.as_view(), name="password_change"),
+    path(
+        "accounts/password_change/",
+        contact_views.PasswordChangeView.as_view(),
+        name="password_change",
+    ),
     path("accounts/", include("django.contrib.auth.urls")),
     path("households/", include("households.urls")),
     path("contact/", include("contact.urls")),

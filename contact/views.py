@@ -32,6 +32,7 @@ from contact.models import (
     HelpPlan,
     Pairing,
     ReceptionDuty,
+    ResidentMessage,
     SuggestionBoxOpening,
     Visit,
     VisitPhoto,
@@ -370,6 +371,32 @@ def household_panel(request, household) -> str:
         },
         request=request,
     )
+
+
+@login_required
+def resident_messages(request):
+    """Messages residents left through the QR code of a contact card, newest first."""
+    messages_qs = (
+        ResidentMessage.objects.visible_to(request.user)
+        .select_related("pairing__cadre", "pairing__household__area")
+        .order_by("read_at", "-created_at")
+    )
+    if request.GET.get("mine") or not request.user.has_perm("contact.view_pairing"):
+        messages_qs = messages_qs.filter(pairing__cadre__user=request.user)
+    page = Paginator(messages_qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "contact/resident_messages.html", {"page": page})
+
+
+@require_POST
+@login_required
+@permission_required("contact.change_residentmessage", raise_exception=True)
+def resident_message_read(request, pk):
+    message = get_object_or_404(ResidentMessage.objects.visible_to(request.user), pk=pk)
+    if message.read_at is None:
+        ResidentMessage.objects.filter(pk=message.pk, read_at__isnull=True).update(
+            read_at=timezone.now()
+        )
+    return redirect("contact:resident_messages")
 
 
 # --- Pairing -----------------------------------------------------------------

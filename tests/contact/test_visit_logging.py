@@ -305,3 +305,19 @@ def test_my_log_shows_the_months_visits(cadre_client, place):
         "在荷花基地锄草"
         not in cadre_client.get(reverse("contact:my_log") + f"?month={last_year}").content.decode()
     )
+
+
+def test_a_cadre_reads_the_messages_left_on_their_card_and_marks_them_read(client, place):
+    from contact.models import ResidentMessage
+
+    pairing = Pairing.objects.get(household=place.household)
+    message = ResidentMessage.objects.create(pairing=pairing, name="向朝清", text="路灯坏了")
+    client.force_login(place.cadre.user)
+    assert "1" in client.get(reverse("home")).content.decode()
+    assert "路灯坏了" in client.get(reverse("contact:resident_messages")).content.decode()
+    client.post(reverse("contact:resident_message_read", args=[message.pk]))
+    message.refresh_from_db()
+    assert message.read_at is not None
+    client.force_login(place.outsider.user)
+    assert "路灯坏了" not in client.get(reverse("contact:resident_messages")).content.decode()
+    assert client.post(reverse("contact:resident_message_read", args=[message.pk])).status_code == 404
