@@ -653,6 +653,15 @@ class ReceptionDuty(models.Model):
         return f"{self.date:%Y-%m-%d} {self.leader}"
 
 
+class SuggestionBoxQuerySet(AreaScopedQuerySet):
+    def visible_to(self, user):
+        """A keyholder sees the box they open, wherever their own scope is."""
+        scope = scope_for(user)
+        if scope.everything:
+            return self
+        return self.filter(scope.area_q("area__") | Q(keyholders__user=user)).distinct()
+
+
 class SuggestionBox(models.Model):
     """意见箱, opened on a schedule by named cadres (seed 004: "60 opinions, 38 rectified")."""
 
@@ -679,8 +688,9 @@ class SuggestionBox(models.Model):
         return f"{self.area} {self.place}"
 
 
-class SuggestionBoxOpeningQuerySet(AreaScopedQuerySet):
-    area_path = "box__area__"
+class SuggestionBoxOpeningQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        return self.filter(box__in=SuggestionBox.objects.visible_to(user))
 
 
 class SuggestionBoxOpening(models.Model):

@@ -25,3 +25,7 @@ urlpatterns = [
 from contact import views_cards, views_coverage  # noqa: E402
 
 urlpatterns += views_cards.urlpatterns + views_coverage.urlpatterns
+
+from contact import views_help, views_reception  # noqa: E402
+
+urlpatterns += views_help.urlpatterns + views_reception.urlpatterns
