@@ -18,6 +18,8 @@ def resolve_scope(user) -> Scope:
     area_codes = {cadre.scope_area.code}
     area_codes.update(active.exclude(area=None).values_list("area__code", flat=True))
     # Drop codes already covered by a broader one.
-    codes = tuple(sorted(c for c in area_codes if not any(c != o and c.startswith(o) for o in area_codes)))
+    codes = tuple(
+        sorted(c for c in area_codes if not any(c != o and c.startswith(o) for o in area_codes))
+    )
     paired = active.filter(kind=Pairing.Kind.HOUSEHOLD).values("household_id")
     return Scope(area_codes=codes, extra_household_ids=paired)

@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from contact import services_v as services
+from contact import services
 from contact.forms import (
     AssistanceFormSet,
     BulkPairingForm,

@@ -14,6 +14,7 @@ from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from pypinyin import Style, lazy_pinyin
 
@@ -403,7 +404,7 @@ class Member(models.Model):
     def age(self) -> int | None:
         if not self.birth_date:
             return None
-        today = date.today()  # noqa: DTZ011 - a birthday is a calendar date
+        today = timezone.localdate()
         return (
             today.year
             - self.birth_date.year

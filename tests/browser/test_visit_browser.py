@@ -1,53 +1,19 @@
 """A cadre on a phone (375 px) logs a visit with a photo, and keeps one when the signal drops."""
 
 import time
-from pathlib import Path
 
 import pytest
 from django.urls import reverse
 
 from contact.models import Visit, VisitPhoto
+from tests.browser.conftest import needs_chromium
 from tests.contact.visit_data import build_place
 
-CHROMIUM = Path("/usr/bin/chromium")
 pytestmark = [
     pytest.mark.browser,
-    pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's chromium is not installed"),
+    needs_chromium,
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
 ]
-
-
-@pytest.fixture
-def phone():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=str(CHROMIUM),
-            headless=True,
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-                "--no-first-run",
-            ],
-        )
-        context = browser.new_context(
-            viewport={"width": 375, "height": 812}, locale="zh-CN", is_mobile=True
-        )
-        context.set_default_timeout(15_000)
-        context.console_errors = []
-        context.on(
-            "console",
-            lambda message: (
-                context.console_errors.append(message.text) if message.type == "error" else None
-            ),
-        )
-        yield context
-        context.close()
-        browser.close()
 
 
 def log_in(page, live_server, username="zhangli", password="Pass1234word"):

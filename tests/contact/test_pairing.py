@@ -6,7 +6,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from contact.models import Pairing, PromisedHelp, Visit
-from contact.services_v import cadre_handover, pairing_assign_households
+from contact.services import cadre_handover, pairing_assign_households
 from households.models import Household, HouseholdCategory
 from tests.contact.test_visit_logging import visit_post
 from tests.contact.visit_data import build_place, make_cadre

@@ -281,7 +281,7 @@ def test_the_timeline_shows_visits_newest_first_with_photos(cadre_client, place)
 
 
 def test_home_lists_my_households_most_overdue_first(cadre_client, place):
-    from contact.services_v import pairing_assign_households
+    from contact.services import pairing_assign_households
 
     pairing_assign_households(cadre=place.cadre, households=[place.neighbour])
     Pairing.objects.filter(household=place.neighbour).update(
@@ -320,4 +320,6 @@ def test_a_cadre_reads_the_messages_left_on_their_card_and_marks_them_read(clien
     assert message.read_at is not None
     client.force_login(place.outsider.user)
     assert "路灯坏了" not in client.get(reverse("contact:resident_messages")).content.decode()
-    assert client.post(reverse("contact:resident_message_read", args=[message.pk])).status_code == 404
+    assert (
+        client.post(reverse("contact:resident_message_read", args=[message.pk])).status_code == 404
+    )

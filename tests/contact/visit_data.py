@@ -9,7 +9,7 @@ from PIL import Image
 
 from contact.models import Cadre, Pairing
 from contact.roles import Role
-from contact.services_v import pairing_assign_households
+from contact.services import pairing_assign_households
 from households.models import Area, Household, HouseholdCategory
 
 

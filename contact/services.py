@@ -1,9 +1,17 @@
-"""Multi-row writes of pairing and the 民情日志, each in one transaction."""
+"""Multi-row writes of the contact app, each in one transaction.
+
+Cadre accounts (the user, the profile and the role groups, together or not
+at all), pairing and handover, and the 民情日志.
+"""
 
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Max
@@ -20,7 +28,74 @@ from contact.models import (
     VisitPhoto,
 )
 from contact.photos import process_photo, process_signature
+from contact.roles import STAFF_ROLES, Role
 from households.models import Area
+
+
+@transaction.atomic
+def cadre_create(
+    *,
+    username: str,
+    password: str | None,
+    name: str,
+    unit: str,
+    post: str = "",
+    rank: str,
+    phone: str | None = None,
+    email: str = "",
+    scope_area: Area,
+    roles: Iterable[Role | str],
+    must_change_password: bool = True,
+) -> Cadre:
+    """A new cadre who can sign in with `password` (checked against the password validators).
+
+    The account works in the admin (is_staff) when one of its roles does. By
+    default the cadre must choose their own password at first sign-in, as for
+    any password someone else set. `password=None` leaves the account without
+    a usable password until one is set (the demo sets one for all its
+    accounts at once). Raises ValidationError on any invalid field.
+    """
+    roles = [Role(r) for r in roles]
+    if not roles:
+        raise ValidationError({"roles": _("Give the cadre at least one role.")})
+    groups = list(Group.objects.filter(name__in=[r.value for r in roles]))
+    if len(groups) != len(set(roles)):
+        # The groups come from a migration; a missing one is a broken install, not bad input.
+        raise LookupError(f"Role groups missing; run migrate: {sorted(r.value for r in roles)}")
+
+    User = get_user_model()
+    user = User(
+        username=username,
+        email=email,
+        is_staff=any(r in STAFF_ROLES for r in roles),
+    )
+    user.full_clean(exclude=["password"])
+    if password is None:
+        user.set_unusable_password()
+    else:
+        try:
+            validate_password(password, user=user)
+        except ValidationError as e:
+            raise ValidationError({"password": e.error_list}) from None
+        user.set_password(password)
+    user.save()
+
+    cadre = Cadre(
+        user=user,
+        name=name,
+        unit=unit,
+        post=post,
+        rank=rank,
+        phone=phone or None,
+        email=email,
+        scope_area=scope_area,
+        must_change_password=must_change_password,
+    )
+    cadre.full_clean()
+    cadre.save()
+    user.groups.add(*groups)
+    return cadre
+
 
 # --- Pairing -----------------------------------------------------------------
 
