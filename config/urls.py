@@ -1,12 +1,13 @@
 from django.contrib import admin
 from django.urls import include, path
+from django.utils.translation import gettext_lazy as _
 
 from config.views import healthz
 from contact import views as contact_views
 
-admin.site.site_header = "民情通"
-admin.site.site_title = "民情通"
-admin.site.index_title = "管理"
+admin.site.site_header = _("Minqingtong")
+admin.site.site_title = _("Minqingtong")
+admin.site.index_title = _("Administration")
 
 urlpatterns = [
     path("", contact_views.home, name="home"),

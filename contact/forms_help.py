@@ -431,7 +431,7 @@ class SuggestionBoxForm(forms.ModelForm):
                 self.add_error(
                     "keyholders",
                     _("%(names)s cannot see %(area)s, so could not record its openings.")
-                    % {"names": ", ".join(blind), "area": area.name},
+                    % {"names": "、".join(blind), "area": area.name},
                 )
         return data
 

@@ -15,6 +15,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
 from contact.roles import Role
@@ -50,7 +51,7 @@ class Cadre(models.Model):
         on_delete=models.CASCADE,
         related_name="cadre",
     )
-    name = models.CharField(_("name"), max_length=30)
+    name = models.CharField(pgettext_lazy("person", "name"), max_length=30)
     unit = models.CharField(_("unit"), max_length=60)
     post = models.CharField(_("post"), max_length=60, blank=True)
     rank = models.CharField(_("rank"), max_length=20, choices=Rank.choices)
@@ -452,7 +453,7 @@ class HelpPlan(models.Model):
     class Status(models.TextChoices):
         PLANNED = "planned", _("Planned")
         IN_PROGRESS = "in_progress", _("In progress")
-        DONE = "done", _("Done")
+        DONE = "done", pgettext_lazy("help plan status", "Done")
         DROPPED = "dropped", _("Dropped")
 
     household = models.ForeignKey(
@@ -729,7 +730,7 @@ class ResidentMessage(models.Model):
     pairing = models.ForeignKey(
         Pairing, verbose_name=_("pairing"), on_delete=models.PROTECT, related_name="messages"
     )
-    name = models.CharField(_("name"), max_length=30, blank=True)
+    name = models.CharField(pgettext_lazy("person", "name"), max_length=30, blank=True)
     phone = models.CharField(_("phone"), max_length=20, blank=True, validators=[validate_phone])
     text = models.TextField(_("message"), max_length=1000)
     created_at = models.DateTimeField(_("received at"), auto_now_add=True)
