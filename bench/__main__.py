@@ -39,16 +39,18 @@ from django.urls import reverse  # noqa: E402
 
 # (name, target ratio to the baseline's median time, maximum queries)
 TARGETS = {
-    "household list, county supervisor": (12.0, 12),
-    "household search by pinyin initials": (12.0, 12),
-    "household detail with timeline": (15.0, 40),
-    "cadre home: my households": (10.0, 15),
-    "my 民情日志, one month": (10.0, 15),
-    "log a visit (POST)": (15.0, 40),
-    "admin household changelist": (15.0, 20),
+    "household list, county supervisor": (20.0, 16),
+    "household search by pinyin initials": (25.0, 16),
+    "household detail with timeline": (20.0, 30),
+    "cadre home: my households": (20.0, 22),
+    "my 民情日志, one month": (12.0, 15),
+    "log a visit (POST)": (12.0, 30),
+    "admin household changelist": (30.0, 20),
 }
-# Peak memory of exporting every member of the county, relative to exporting one village.
-MEMORY_TARGET = 40.0
+# Peak memory of exporting every member of the county, relative to exporting one township
+# (both several read chunks long): the roster is written row by row, so five times the
+# rows must not cost much more memory.
+MEMORY_TARGET = 2.0
 REPEAT = 15
 
 
@@ -68,6 +70,7 @@ def main() -> int:
     setup_test_environment()
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     call_command("migrate", verbosity=0)
+    call_command("collectstatic", interactive=False, verbosity=0)
     call_command("load_demo", password="Bench2026pass", verbosity=0)
     from contact.models import Cadre, Visit
     from households.models import Area, Household
@@ -134,10 +137,10 @@ def main() -> int:
     results["log a visit (POST)"] = (statistics.median(samples), queries)
     Visit.objects.filter(situation="基准测试走访").delete()
 
-    village = Area.objects.filter(level=Area.Level.VILLAGE).first()
+    township = Area.objects.filter(level=Area.Level.TOWNSHIP).first()
     peaks = {}
     for label, query in (
-        ("village", f"?area={village.pk}&what=members"),
+        ("township", f"?area={township.pk}&what=members"),
         ("county", "?what=members"),
     ):
         tracemalloc.start()
@@ -158,11 +161,11 @@ def main() -> int:
             f"{name:42} {seconds * 1000:8.1f} {ratio:7.1f} {ratio_target:7.1f} {queries:8d} {max_queries:5d}"
             f"{'' if ok else '  MISSED'}"
         )
-    memory_ratio = peaks["county"] / max(peaks["village"], 1)
+    memory_ratio = peaks["county"] / max(peaks["township"], 1)
     memory_ok = memory_ratio <= MEMORY_TARGET
     failed |= not memory_ok
     print(
-        f"member export peak memory: village {peaks['village'] / 1e6:.1f} MB, county {peaks['county'] / 1e6:.1f} MB,"
+        f"member export peak memory: township {peaks['township'] / 1e6:.1f} MB, county {peaks['county'] / 1e6:.1f} MB,"
         f" ratio {memory_ratio:.1f} (target {MEMORY_TARGET}){'' if memory_ok else '  MISSED'}"
     )
     return 1 if failed else 0

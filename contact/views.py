@@ -84,7 +84,7 @@ def home(request):
         pairings = (
             Pairing.objects.active()
             .filter(cadre=cadre, kind=Pairing.Kind.HOUSEHOLD)
-            .select_related("household__area__parent")
+            .select_related("household__area__parent__parent__parent")
             .prefetch_related("household__categories")
             .order_by(
                 "next_visit_due", "household__head_name"
@@ -514,7 +514,7 @@ def handover_sheet(request, cadre_pk):
         Pairing.objects.visible_to(request.user)
         .active()
         .filter(cadre=cadre, kind=Pairing.Kind.HOUSEHOLD)
-        .select_related("household__area__parent")
+        .select_related("household__area__parent__parent__parent")
         .prefetch_related(
             "promises",
             Prefetch("household__visits", queryset=last_visits, to_attr="visit_list"),

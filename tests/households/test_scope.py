@@ -230,7 +230,8 @@ def test_the_list_offers_no_area_of_another_township(leader, personas, away):
 
 
 def rows_of(response):
-    sheet = load_workbook(io.BytesIO(response.content)).active
+    body = b"".join(response.streaming_content) if response.streaming else response.content
+    sheet = load_workbook(io.BytesIO(body)).active
     return [[str(c.value) for c in row] for row in sheet.iter_rows()]
 
 
