@@ -678,7 +678,7 @@ class SuggestionBox(models.Model):
         Cadre, verbose_name=_("keyholders"), related_name="suggestion_boxes"
     )
 
-    objects = AreaScopedQuerySet.as_manager()
+    objects = SuggestionBoxQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("suggestion box")

@@ -4,7 +4,7 @@ from datetime import date
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required, permission_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count, Prefetch, Q
 from django.http import FileResponse, Http404
@@ -56,6 +56,22 @@ class PasswordChangeView(auth_views.PasswordChangeView):
         response = super().form_valid(form)
         messages.success(self.request, _("Your password has been changed."))
         return response
+
+
+def require_perm(user, perm: str) -> None:
+    """Checked after the record is found in scope, so that outside it the answer stays a 404."""
+    if not user.has_perm(perm):
+        raise PermissionDenied
+
+
+def int_param(request, name: str) -> int | None:
+    """An optional whole-number query parameter; anything else is a 404, not a 500."""
+    value = request.GET.get(name, "")
+    if not value:
+        return None
+    if not value.isdigit():
+        raise Http404
+    return int(value)
 
 
 def _cadre_or_404(user) -> Cadre:

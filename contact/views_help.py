@@ -9,7 +9,6 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.db.models import Case, CharField, Count, F, IntegerField, Q, Sum, When
@@ -29,6 +28,7 @@ from contact.forms_help import (
     HelpPlanForm,
 )
 from contact.models import Assistance, Cadre, HelpPlan, Pairing
+from contact.views import int_param, require_perm
 from households.models import Area, Household
 from households.panels import register_detail_panel
 
@@ -45,21 +45,6 @@ def _get_help_plan_for_user(user, pk) -> HelpPlan:
     return get_object_or_404(
         HelpPlan.objects.visible_to(user).select_related("household", "responsible"), pk=pk
     )
-
-
-def _require_perm(user, perm: str) -> None:
-    """Checked after the record is found in scope, so that outside it the answer stays a 404."""
-    if not user.has_perm(perm):
-        raise PermissionDenied
-
-
-def _int_param(request, name: str) -> int | None:
-    value = request.GET.get(name, "")
-    if not value:
-        return None
-    if not value.isdigit():
-        raise Http404
-    return int(value)
 
 
 # --- The household page's panel -------------------------------------------------
@@ -93,7 +78,7 @@ def household_help_panel(request, household) -> str:
 @login_required
 def help_plan_create(request, pk):
     household = _get_household_for_user(request.user, pk)
-    _require_perm(request.user, "contact.add_helpplan")
+    require_perm(request.user, "contact.add_helpplan")
     # The cadre paired with the household usually answers for its plan.
     pairing = (
         Pairing.objects.active()
@@ -112,7 +97,7 @@ def help_plan_create(request, pk):
 @login_required
 def help_plan_edit(request, pk):
     plan = _get_help_plan_for_user(request.user, pk)
-    _require_perm(request.user, "contact.change_helpplan")
+    require_perm(request.user, "contact.change_helpplan")
     form = HelpPlanForm(request.POST or None, instance=plan, user=request.user)
     return _help_plan_form(request, form, plan.household)
 
@@ -152,12 +137,12 @@ def assistance_record(*, household, given_by, date, help_plan, items) -> list[As
 def assistance_create(request, pk):
     """Assistance handed over outside a visit (a holiday 慰问, a delivery by someone else)."""
     household = _get_household_for_user(request.user, pk)
-    _require_perm(request.user, "contact.add_assistance")
+    require_perm(request.user, "contact.add_assistance")
     cadre = getattr(request.user, "cadre", None)
     if cadre is None:
         raise Http404(_("Only cadres record assistance they hand over."))
     initial = {}
-    plan_pk = _int_param(request, "plan")
+    plan_pk = int_param(request, "plan")
     if plan_pk:
         initial["help_plan"] = household.help_plans.filter(pk=plan_pk).first()
     header = AssistanceHeaderForm(request.POST or None, household=household, initial=initial)
@@ -294,11 +279,11 @@ def assistance_list(request):
     form = AssistanceFilterForm(request.GET or None, user=request.user)
     rows = form.apply(scoped)
     household = cadre = None
-    household_pk = _int_param(request, "household")
+    household_pk = int_param(request, "household")
     if household_pk is not None:
         household = _get_household_for_user(request.user, household_pk)
         rows = rows.filter(household=household)
-    cadre_pk = _int_param(request, "cadre")
+    cadre_pk = int_param(request, "cadre")
     if cadre_pk is not None:
         # A cadre outside the user's scope may still have given to one of its households.
         cadre = get_object_or_404(

@@ -14,7 +14,6 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Max, Prefetch
-from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
 from django.utils import timezone
@@ -37,24 +36,10 @@ from contact.models import (
     SuggestionBoxOpening,
     Visit,
 )
+from contact.views import int_param, require_perm
 from households.models import Area
 
 PAGE_SIZE = 20
-
-
-def _require_perm(user, perm: str) -> None:
-    """Checked after the record is found in scope, so that outside it the answer stays a 404."""
-    if not user.has_perm(perm):
-        raise PermissionDenied
-
-
-def _int_param(request, name: str) -> int | None:
-    value = request.GET.get(name, "")
-    if not value:
-        return None
-    if not value.isdigit():
-        raise Http404
-    return int(value)
 
 
 def _get_schedule_for_user(user, pk) -> ReceptionSchedule:
@@ -94,7 +79,7 @@ def reception(request):
     schedules = ReceptionSchedule.objects.visible_to(request.user).select_related("area")
     townships = Area.objects.filter(pk__in=schedules.values("area")).order_by("code")
     township = None
-    township_pk = _int_param(request, "township")
+    township_pk = int_param(request, "township")
     if township_pk is not None:
         township = get_object_or_404(townships, pk=township_pk)
         schedules = schedules.filter(area=township)
@@ -134,14 +119,14 @@ def reception(request):
 
 @login_required
 def reception_schedule_create(request):
-    _require_perm(request.user, "contact.add_receptionschedule")
+    require_perm(request.user, "contact.add_receptionschedule")
     return _schedule_form(request, ReceptionSchedule())
 
 
 @login_required
 def reception_schedule_edit(request, pk):
     schedule = _get_schedule_for_user(request.user, pk)
-    _require_perm(request.user, "contact.change_receptionschedule")
+    require_perm(request.user, "contact.change_receptionschedule")
     return _schedule_form(request, schedule)
 
 
@@ -177,7 +162,7 @@ def reception_duties_create(*, schedule, chosen) -> list[ReceptionDuty]:
 def reception_duties_generate(request, pk):
     """Put a leader on each of the next N reception days; dates already covered are shown, not offered."""
     schedule = _get_schedule_for_user(request.user, pk)
-    _require_perm(request.user, "contact.add_receptionduty")
+    require_perm(request.user, "contact.add_receptionduty")
     leaders = duty_leaders(request.user, schedule.area)
     today = timezone.localdate()
     period = DutyPeriodForm(
@@ -258,7 +243,7 @@ def reception_duty(request, pk):
 @login_required
 def reception_duty_delete(request, pk):
     duty = _get_duty_for_user(request.user, pk)
-    _require_perm(request.user, "contact.delete_receptionduty")
+    require_perm(request.user, "contact.delete_receptionduty")
     if duty.visits.exists():
         messages.error(
             request,
@@ -307,7 +292,7 @@ def boxes(request):
         .annotate(last_opened=Max("openings__opened_at"), opening_count=Count("openings"))
         .order_by("area__code", "place", "pk")
     )
-    area_pk = _int_param(request, "area")
+    area_pk = int_param(request, "area")
     area = None
     if area_pk is not None:
         area = get_object_or_404(Area.objects.visible_to(request.user), pk=area_pk)
@@ -358,14 +343,14 @@ def box_detail(request, pk):
 
 @login_required
 def box_create(request):
-    _require_perm(request.user, "contact.add_suggestionbox")
+    require_perm(request.user, "contact.add_suggestionbox")
     return _box_form(request, SuggestionBox())
 
 
 @login_required
 def box_edit(request, pk):
     box = _get_box_for_user(request.user, pk)
-    _require_perm(request.user, "contact.change_suggestionbox")
+    require_perm(request.user, "contact.change_suggestionbox")
     return _box_form(request, box)
 
 

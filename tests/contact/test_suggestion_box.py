@@ -211,3 +211,16 @@ def test_a_leader_sets_up_a_box_with_keyholders_who_can_see_it(client, personas)
     assert list(box.keyholders.all()) == [personas.reviewer]
     client.force_login(personas.cadre.user)
     assert client.get(url).status_code == 403
+
+
+def test_a_keyholder_scoped_to_a_village_sees_the_township_box_they_open(db):
+    from contact.models import SuggestionBox, SuggestionBoxOpening
+    from tests.contact.visit_data import build_place
+
+    place = build_place()
+    box = SuggestionBox.objects.create(area=place.township, place="便民服务中心门口")
+    box.keyholders.add(place.cadre)
+    opening = SuggestionBoxOpening.objects.create(box=box, opinion_count=2)
+    assert list(SuggestionBox.objects.visible_to(place.cadre.user)) == [box]
+    assert list(SuggestionBoxOpening.objects.visible_to(place.cadre.user)) == [opening]
+    assert not SuggestionBox.objects.visible_to(place.outsider.user).exists()
