@@ -73,6 +73,10 @@ class HouseholdAdmin(ScopedAdminMixin, ImportExportMixin, admin.ModelAdmin):
         # otherwise; a roster import adds and changes households.
         return self.has_add_permission(request) and self.has_change_permission(request)
 
+    def get_valid_export_item_pks(self, request):
+        # The library's default lists every household of every county.
+        return self.get_queryset(request).values_list("pk", flat=True)
+
     def get_resource_kwargs(self, request, *args, **kwargs):
         return {**super().get_resource_kwargs(request, *args, **kwargs), "user": request.user}
 

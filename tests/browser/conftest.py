@@ -42,5 +42,11 @@ def phone():
             ),
         )
         yield context
+        # The ORM calls a test makes while Playwright runs use a connection of their own
+        # (Playwright's greenlets carry their own context); close it, or PostgreSQL
+        # cannot drop the test database at the end.
+        from django.db import connections
+
+        connections.close_all()
         context.close()
         browser.close()
