@@ -154,6 +154,8 @@ def visit_create(request):
             ReceptionDuty.objects.visible_to(request.user).select_related("schedule"),
             pk=source["duty"],
         )
+        if duty.leader_id != cadre.pk and not request.user.has_perm("contact.add_receptionduty"):
+            raise PermissionDenied
         extra_fields["reception_duty"] = duty
         initial.update(method=Visit.Method.RECEPTION, area=duty.schedule.area)
     if source.get("opening"):
@@ -161,6 +163,12 @@ def visit_create(request):
             SuggestionBoxOpening.objects.visible_to(request.user).select_related("box"),
             pk=source["opening"],
         )
+        keyholder = (
+            opening.box.keyholders.filter(pk=cadre.pk).exists()
+            or opening.opened_by.filter(pk=cadre.pk).exists()
+        )
+        if not keyholder and not request.user.has_perm("contact.add_suggestionbox"):
+            raise PermissionDenied
         extra_fields["box_opening"] = opening
         initial.update(method=Visit.Method.SUGGESTION_BOX, area=opening.box.area)
 

@@ -259,3 +259,26 @@ def test_another_townships_reception_day_is_a_404(client, personas, outsider_lea
     assert ReceptionDuty.objects.filter(pk=duty.pk).exists()
     roster = client.get(reverse("contact:reception")).content.decode()
     assert "白头镇政府" not in roster
+
+
+def test_only_the_duty_leader_or_a_roster_leader_logs_receptions_for_a_duty(client, db):
+    import datetime
+
+    from contact.models import ReceptionDuty, ReceptionSchedule
+    from tests.contact.visit_data import build_place, make_cadre
+
+    place = build_place()
+    schedule = ReceptionSchedule.objects.create(
+        area=place.township, weekday=2, place="便民服务中心"
+    )
+    duty = ReceptionDuty.objects.create(
+        schedule=schedule, date=datetime.date(2026, 11, 18), leader=place.leader
+    )
+    township_cadre = make_cadre("qq_ganbu", "镇干部", place.township)
+    url = reverse("contact:visit_create") + f"?duty={duty.pk}"
+    client.force_login(township_cadre.user)
+    assert client.get(url).status_code == 403
+    client.force_login(place.leader.user)
+    assert client.get(url).status_code == 200
+    client.force_login(place.outsider.user)
+    assert client.get(url).status_code == 404
