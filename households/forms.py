@@ -25,9 +25,14 @@ class HouseholdFilterForm(forms.Form):
             }
         ),
     )
-    area = forms.ModelChoiceField(label=_("Area"), queryset=Area.objects.none(), required=False)
+    area = forms.ModelChoiceField(
+        label=_("Area"), queryset=Area.objects.none(), required=False, empty_label=_("All areas")
+    )
     category = forms.ModelChoiceField(
-        label=_("Category"), queryset=HouseholdCategory.objects.none(), required=False
+        label=_("Category"),
+        queryset=HouseholdCategory.objects.none(),
+        required=False,
+        empty_label=_("All categories"),
     )
     sort = forms.ChoiceField(
         label=_("Sort by"),
