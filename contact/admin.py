@@ -3,7 +3,7 @@ from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.models import User
 
 from contact.models import Cadre
-from households.admin import ScopedAdminMixin
+from households.admin import ScopedAdminMixin, ScopedChoicesMixin
 from households.scope import scope_for
 
 
@@ -15,6 +15,15 @@ class CadreAdmin(ScopedAdminMixin, admin.ModelAdmin):
     list_select_related = ["scope_area", "user"]
     autocomplete_fields = ["scope_area", "user"]
     readonly_fields = ["password_changed_at"]
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        # The accounts the user manages (UserAdmin's scope), never a stray or a superuser's:
+        # a new cadre's account and profile are made together on the account page.
+        if db_field.name == "user" and not scope_for(request.user).everything:
+            kwargs["queryset"] = User.objects.filter(
+                cadre__in=Cadre.objects.visible_to(request.user)
+            )
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
 class CadreInline(admin.StackedInline):
@@ -107,7 +116,7 @@ class ScopedHistoryAdmin(ScopedAdminMixin, SimpleHistoryAdmin):
         )
 
 
-class PromisedHelpInline(admin.TabularInline):
+class PromisedHelpInline(ScopedChoicesMixin, admin.TabularInline):
     model = PromisedHelp
     extra = 0
 
@@ -128,7 +137,7 @@ class PairingAdmin(ScopedAdminMixin, admin.ModelAdmin):
         return False
 
 
-class VisitPhotoInline(admin.TabularInline):
+class VisitPhotoInline(ScopedChoicesMixin, admin.TabularInline):
     model = VisitPhoto
     extra = 0
     fields = ["image", "width", "height"]
@@ -139,7 +148,7 @@ class VisitPhotoInline(admin.TabularInline):
         return False
 
 
-class VisitCorrectionInline(admin.StackedInline):
+class VisitCorrectionInline(ScopedChoicesMixin, admin.StackedInline):
     model = VisitCorrection
     extra = 0
     readonly_fields = [
@@ -219,7 +228,7 @@ class AssistanceAdmin(ScopedAdminMixin, admin.ModelAdmin):
     date_hierarchy = "date"
 
 
-class ReceptionDutyInline(admin.TabularInline):
+class ReceptionDutyInline(ScopedChoicesMixin, admin.TabularInline):
     model = ReceptionDuty
     extra = 0
     autocomplete_fields = ["leader"]

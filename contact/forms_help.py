@@ -5,6 +5,7 @@ user may see; the views pass `user` in.
 """
 
 import re
+import uuid
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -67,6 +68,8 @@ class AssistanceHeaderForm(forms.Form):
     """What the items handed over together share: the day, and the plan they serve."""
 
     date = forms.DateField(label=_("Date"), initial=timezone.localdate, widget=_date_input())
+    # One key per form shown: a double tap or a resend of the same form records nothing more.
+    submission = forms.UUIDField(required=False, initial=uuid.uuid4, widget=forms.HiddenInput)
     help_plan = forms.ModelChoiceField(
         label=_("Help plan"),
         queryset=HelpPlan.objects.none(),

@@ -414,7 +414,7 @@ class VisitCorrection(models.Model):
         ordering = ["created_at", "pk"]
 
     def __str__(self):
-        return f"{self.visit} ({self.created_at:%Y-%m-%d})"
+        return f"{self.visit} ({timezone.localtime(self.created_at):%Y-%m-%d})"
 
 
 class VisitPhoto(models.Model):

@@ -22,4 +22,9 @@ def resolve_scope(user) -> Scope:
         sorted(c for c in area_codes if not any(c != o and c.startswith(o) for o in area_codes))
     )
     paired = active.filter(kind=Pairing.Kind.HOUSEHOLD).values("household_id")
-    return Scope(area_codes=codes, extra_household_ids=paired)
+    colleagues = Cadre.objects.filter(scope_area__code__startswith=cadre.scope_area.code)
+    return Scope(
+        area_codes=codes,
+        extra_household_ids=paired,
+        user_ids=colleagues.values("user_id"),
+    )

@@ -187,19 +187,23 @@ def pairing_end(*, pairing: Pairing, end_date: date | None = None, reason: str =
 
 @transaction.atomic
 def cadre_handover(
-    *, from_cadre: Cadre, to_cadre: Cadre, on: date | None = None, by=None
+    *, from_cadre: Cadre, to_cadre: Cadre, on: date | None = None, by=None, within=None
 ) -> list[Pairing]:
     """A transferred cadre hands every open pairing to a successor in one step.
 
     Undelivered promises move with the household; visits stay with the cadre
-    who made them, who keeps reading them (Visit.visible_to).
+    who made them, who keeps reading them (Visit.visible_to). `within`, a
+    queryset of pairings (those the leader doing it may see), limits what moves.
     """
     if from_cadre.pk == to_cadre.pk:
         raise ValidationError(_("Choose a different cadre to hand over to."))
     on = on or timezone.localdate()
     created = []
     reason = _("Handed over to %(name)s") % {"name": to_cadre.name}
-    for old in Pairing.objects.select_for_update().filter(cadre=from_cadre, end_date__isnull=True):
+    pairings = Pairing.objects.select_for_update().filter(cadre=from_cadre, end_date__isnull=True)
+    if within is not None:
+        pairings = pairings.filter(pk__in=within.values("pk"))
+    for old in pairings:
         pairing_end(pairing=old, end_date=on, reason=reason)
         if old.kind == Pairing.Kind.HOUSEHOLD:
             replaced = Pairing.objects.filter(
@@ -302,12 +306,15 @@ def visit_update(*, visit: Visit, user, fields: dict) -> Visit:
     if not visit.editable_by(user):
         raise PermissionDenied
     with transaction.atomic():
+        # Read from the database: a bound ModelForm has already set the new household on `visit`.
+        before = Visit.objects.filter(pk=visit.pk).values_list("household_id", flat=True).first()
         for name, value in fields.items():
             setattr(visit, name, value)
         visit.save()
-        if visit.household_id:
-            for pairing in Pairing.objects.filter(household=visit.household, end_date__isnull=True):
-                pairing_refresh_due(pairing=pairing)
+        # Both households, when the visit moved: the one it left is due again as before.
+        households = {pk for pk in (before, visit.household_id) if pk}
+        for pairing in Pairing.objects.filter(household__in=households, end_date__isnull=True):
+            pairing_refresh_due(pairing=pairing)
     return visit
 
 

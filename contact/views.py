@@ -143,6 +143,8 @@ def visit_create(request):
     """Log a visit. The form carries an idempotency key, so no send ever records it twice."""
     cadre = _cadre_or_404(request.user)
     source = request.POST if request.method == "POST" else request.GET
+    if any(not (source.get(name) or "0").isdecimal() for name in ("household", "duty", "opening")):
+        raise Http404  # a mangled id is a record that does not exist, not a 500
     initial = {"visited_at": timezone.localtime().replace(second=0, microsecond=0)}
     household = None
     if source.get("household"):
@@ -449,7 +451,8 @@ def pairing_bulk(request):
                 .values("household")
             )
         if request.method == "POST" and "confirm" in request.POST:
-            chosen = households.filter(pk__in=request.POST.getlist("households"))
+            ticked = [pk for pk in request.POST.getlist("households") if pk.isdecimal()]
+            chosen = households.filter(pk__in=ticked)
             if not chosen.exists():
                 messages.error(request, _("Tick at least one household."))
             else:
@@ -523,6 +526,7 @@ def handover(request):
             to_cadre=form.cleaned_data["to_cadre"],
             on=form.cleaned_data["on"],
             by=request.user,
+            within=Pairing.objects.visible_to(request.user),
         )
         messages.success(request, _("%(n)d pairings handed over.") % {"n": len(created)})
         return redirect("contact:handover_sheet", cadre_pk=form.cleaned_data["to_cadre"].pk)
@@ -533,7 +537,11 @@ def handover(request):
 def handover_sheet(request, cadre_pk):
     """交接单: per household, what the successor takes on."""
     cadre = get_object_or_404(Cadre.objects.visible_to(request.user), pk=cadre_pk)
-    last_visits = Visit.objects.order_by("-visited_at").select_related("cadre")
+    last_visits = (
+        Visit.objects.order_by("-visited_at")
+        .select_related("cadre")
+        .prefetch_related("corrections")
+    )
     pairings = (
         Pairing.objects.visible_to(request.user)
         .active()

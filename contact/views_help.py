@@ -9,6 +9,7 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.db.models import Case, CharField, Count, F, IntegerField, Q, Sum, When
@@ -150,13 +151,21 @@ def assistance_create(request, pk):
     status = 200
     if request.method == "POST":
         if header.is_valid() and items.is_valid():
-            rows = assistance_record(
-                household=household,
-                given_by=cadre,
-                date=header.cleaned_data["date"],
-                help_plan=header.cleaned_data["help_plan"],
-                items=items.filled_rows(),
-            )
+            claim = f"assistance-submission:{header.cleaned_data['submission']}"
+            if header.cleaned_data["submission"] and not cache.add(claim, cadre.pk, 24 * 3600):
+                # Sent before (a double tap, a resend): it is on the household's page.
+                return redirect(household)
+            try:
+                rows = assistance_record(
+                    household=household,
+                    given_by=cadre,
+                    date=header.cleaned_data["date"],
+                    help_plan=header.cleaned_data["help_plan"],
+                    items=items.filled_rows(),
+                )
+            except Exception:
+                cache.delete(claim)  # not recorded: sending it again must work
+                raise
             total = sum((row.value_yuan for row in rows), start=0)
             messages.success(
                 request,

@@ -8,19 +8,35 @@ from households.models import Area, ExportLog, Household, HouseholdCategory, Mem
 from households.resources import HouseholdResource
 
 
-class ScopedAdminMixin:
+class ScopedChoicesMixin:
+    """A form field's choices are the records the user may see: a posted id outside them is refused.
+
+    For admin pages and their inlines alike, foreign keys and many-to-many
+    fields both (keyholders, the leader on duty ...).
+    """
+
+    @staticmethod
+    def _scope_choices(db_field, request, kwargs):
+        related = db_field.related_model
+        if hasattr(related.objects, "visible_to") and "queryset" not in kwargs:
+            kwargs["queryset"] = related.objects.visible_to(request.user)
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        self._scope_choices(db_field, request, kwargs)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        self._scope_choices(db_field, request, kwargs)
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
+
+
+class ScopedAdminMixin(ScopedChoicesMixin):
     """Admin pages read through the model's `visible_to`, so a record outside scope is a 404 here too."""
 
     def get_queryset(self, request):
         return self.model.objects.visible_to(request.user).select_related(
             *self.list_select_related or ()
         )
-
-    def formfield_for_foreignkey(self, db_field, request, **kwargs):
-        related = db_field.related_model
-        if hasattr(related.objects, "visible_to") and "queryset" not in kwargs:
-            kwargs["queryset"] = related.objects.visible_to(request.user)
-        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
 @admin.register(Area)
@@ -42,7 +58,7 @@ class HouseholdCategoryAdmin(admin.ModelAdmin):
         return HouseholdCategory.objects.visible_to(request.user)
 
 
-class MemberInline(admin.TabularInline):
+class MemberInline(ScopedChoicesMixin, admin.TabularInline):
     model = Member
     form = MemberForm
     extra = 0

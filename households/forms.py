@@ -20,7 +20,7 @@ class HouseholdFilterForm(forms.Form):
         required=False,
         widget=forms.TextInput(
             attrs={
-                "placeholder": _("Name, initials (zs), phone, house number or ID number"),
+                "placeholder": _("Name, initials (zs), phone or house number"),
                 "type": "search",
             }
         ),

@@ -423,9 +423,16 @@ class Member(models.Model):
 
 class ExportLogQuerySet(models.QuerySet):
     def visible_to(self, user):
-        if scope_for(user).everything or user.has_perm("households.view_exportlog"):
+        """One's own exports; with `view_exportlog`, those of the users within one's own area."""
+        scope = scope_for(user)
+        if scope.everything:
             return self
-        return self.filter(user=user) if user.is_authenticated else self.none()
+        if not user.is_authenticated:
+            return self.none()
+        q = Q(user=user)
+        if user.has_perm("households.view_exportlog") and scope.user_ids is not None:
+            q |= Q(user__in=scope.user_ids)
+        return self.filter(q)
 
 
 class ExportLog(models.Model):
@@ -448,4 +455,4 @@ class ExportLog(models.Model):
         ordering = ["-created_at"]
 
     def __str__(self):
-        return f"{self.user} {self.what} {self.created_at:%Y-%m-%d %H:%M}"
+        return f"{self.user} {self.what} {timezone.localtime(self.created_at):%Y-%m-%d %H:%M}"

@@ -20,6 +20,9 @@ class Scope:
     # Households visible beyond the areas (a cadre's paired households): a
     # queryset of ids or None.
     extra_household_ids: Any = field(default=None, compare=False)
+    # Users whose own scope lies within these areas (a queryset of ids or None):
+    # for records kept per user rather than per area, such as the export log.
+    user_ids: Any = field(default=None, compare=False)
 
     def area_q(self, path: str) -> Q:
         """A filter on the area code behind `path` ("" for Area itself, "area__" ...)."""

@@ -96,6 +96,24 @@ def test_cash_is_typed_once_in_either_box(client, personas, wang):
     assert all(r.description for r in rows)
 
 
+def test_a_double_tap_on_save_records_the_items_once(client, personas, wang):
+    client.force_login(personas.cadre.user)
+    url = reverse("contact:assistance_create", args=[wang.pk])
+    form = client.get(url)
+    key = form.context["header"]["submission"].value()
+    assert f'name="submission" value="{key}"' in form.content.decode()
+    data = {**items_post(FERTILISER, CASH), "submission": str(key)}
+    first, second = client.post(url, data), client.post(url, data)
+    assert first.status_code == second.status_code == 302
+    assert second.url == wang.get_absolute_url()
+    assert Assistance.objects.count() == 2
+    # A new form is a new submission.
+    again = client.get(url).context["header"]["submission"].value()
+    assert again != key
+    client.post(url, {**items_post(CASH), "submission": str(again)})
+    assert Assistance.objects.count() == 3
+
+
 def test_cash_whose_amount_and_value_disagree_is_refused(client, personas, wang):
     client.force_login(personas.cadre.user)
     response = client.post(

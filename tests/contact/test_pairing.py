@@ -1,7 +1,8 @@
 import uuid
 
 import pytest
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -59,6 +60,21 @@ def test_bulk_pairing_ignores_households_outside_scope(client, place):
         },
     )
     assert not Pairing.objects.filter(household=place.outsider_household).exists()
+
+
+def test_a_mangled_household_id_in_bulk_pairing_is_ignored_not_a_500(client, place):
+    client.force_login(place.leader.user)
+    response = client.post(
+        reverse("contact:pairing_bulk"),
+        {
+            "cadre": place.leader.pk,
+            "start_date": "2026-11-01",
+            "households": [place.neighbour.pk, "3x"],
+            "confirm": "1",
+        },
+    )
+    assert response.status_code == 302
+    assert Pairing.objects.get(household=place.neighbour).cadre == place.leader
 
 
 def test_a_cadre_may_not_pair(client, place):
@@ -144,3 +160,52 @@ def test_a_cadre_sees_paired_households_outside_their_village(client, place):
     client.force_login(place.cadre.user)
     assert client.get(far.get_absolute_url()).status_code == 200
     assert client.get(place.outsider_household.get_absolute_url()).status_code == 404
+
+
+def test_a_leader_hands_over_only_the_pairings_in_their_township(client, place):
+    # 张丽 also answers for a family of 羊马街道: that township's pairing is not 王成龙's to move.
+    far = Household.objects.create(area=place.other_village, head_name="赵远", house_number="1号")
+    pairing_assign_households(cadre=place.cadre, households=[far])
+    successor = make_cadre("zhangdong", "张冬", place.village)
+    client.force_login(place.leader.user)
+    response = client.post(
+        reverse("contact:handover"),
+        {
+            "from_cadre": place.cadre.pk,
+            "to_cadre": successor.pk,
+            "on": timezone.localdate().isoformat(),
+        },
+    )
+    assert response.status_code == 302
+    assert Pairing.objects.active().get(household=place.household).cadre == successor
+    far_pairing = Pairing.objects.get(household=far)
+    assert far_pairing.cadre == place.cadre and far_pairing.end_date is None
+
+
+def test_the_handover_sheet_costs_the_same_queries_for_2_or_6_households(client, place):
+    def add_visited(n):
+        for i in range(n):
+            household = Household.objects.create(
+                area=place.village, head_name=f"住户{i}", house_number=f"{40 + i}号"
+            )
+            pairing_assign_households(cadre=place.cadre, households=[household])
+            Visit.objects.create(
+                cadre=place.cadre,
+                household=household,
+                area=place.village,
+                situation="一切正常。",
+                idempotency_key=uuid.uuid4(),
+            )
+
+    client.force_login(place.leader.user)
+    url = reverse("contact:handover_sheet", args=[place.cadre.pk])
+
+    def queries():
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(url).status_code == 200
+        return len(captured)
+
+    add_visited(1)
+    few = queries()
+    add_visited(4)
+    assert queries() == few

@@ -9,6 +9,7 @@ from django.utils import timezone
 from PIL import Image
 
 from contact.models import Assistance, Pairing, Visit, VisitCorrection, VisitPhoto
+from contact.services import pairing_assign_households
 from tests.contact.visit_data import build_place, jpeg_upload
 
 pytestmark = pytest.mark.django_db
@@ -323,3 +324,63 @@ def test_a_cadre_reads_the_messages_left_on_their_card_and_marks_them_read(clien
     assert (
         client.post(reverse("contact:resident_message_read", args=[message.pk])).status_code == 404
     )
+
+
+@pytest.mark.parametrize("name", ["household", "duty", "opening"])
+def test_a_mangled_id_in_the_visit_form_url_is_a_404_not_a_500(cadre_client, place, name):
+    response = cadre_client.get(reverse("contact:visit_create"), {name: "12abc"})
+    assert response.status_code == 404
+    response = cadre_client.post(
+        reverse("contact:visit_create"), visit_post(place, **{name: "12abc"})
+    )
+    assert response.status_code == 404
+    assert Visit.objects.count() == 0
+
+
+def test_a_visit_with_no_household_is_recorded_in_its_village(cadre_client, place):
+    data = visit_post(place, household="", area=place.village.pk, met_whom="村民代表")
+    response = cadre_client.post(reverse("contact:visit_create"), data)
+    assert response.status_code == 302
+    visit = Visit.objects.get()
+    assert visit.household is None and visit.area == place.village
+
+
+def test_a_correction_is_named_by_its_day_in_china(place):
+    from datetime import UTC, datetime
+
+    visit = Visit.objects.create(
+        cadre=place.cadre,
+        household=place.household,
+        area=place.village,
+        visited_at=datetime(2026, 1, 1, 2, 0, tzinfo=UTC),
+        situation="原记录",
+        idempotency_key=uuid.uuid4(),
+    )
+    correction = VisitCorrection.objects.create(
+        visit=visit, author=place.cadre.user, reason="笔误", situation="更正"
+    )
+    VisitCorrection.objects.filter(pk=correction.pk).update(
+        created_at=datetime(2026, 1, 1, 17, 30, tzinfo=UTC)
+    )
+    correction.refresh_from_db()
+    assert str(correction).endswith("(2026-01-02)")
+
+
+def test_moving_a_visit_to_another_household_puts_the_first_one_back_on_its_due_date(
+    cadre_client, place
+):
+    pairing_assign_households(cadre=place.cadre, households=[place.neighbour])
+    first = Pairing.objects.get(household=place.household, end_date=None)
+    due_before = first.next_visit_due
+    cadre_client.post(reverse("contact:visit_create"), visit_post(place))
+    first.refresh_from_db()
+    assert first.last_visit_at is not None
+    visit = Visit.objects.get()
+    # Logged against the wrong family by mistake: the author moves it within the window.
+    data = visit_post(place, household=place.neighbour.pk)
+    response = cadre_client.post(reverse("contact:visit_edit", args=[visit.pk]), data)
+    assert response.status_code == 302
+    first.refresh_from_db()
+    assert first.last_visit_at is None and first.next_visit_due == due_before
+    second = Pairing.objects.get(household=place.neighbour, end_date=None)
+    assert second.last_visit_at is not None

@@ -112,6 +112,39 @@ def test_an_admin_export_is_logged(client, personas):
     assert log.with_id_numbers is False
 
 
+def test_the_export_log_shows_a_township_administrator_only_their_townships_exports(
+    client, personas
+):
+    from contact.roles import Role
+    from tests.factories import CadreFactory
+
+    ours = ExportLog.objects.create(user=personas.reviewer.user, what="members", row_count=7)
+    theirs = ExportLog.objects.create(user=personas.outsider.user, what="members", row_count=9)
+    administrator = CadreFactory(scope_area=personas.township, roles=[Role.ADMINISTRATOR])
+    client.force_login(administrator.user)
+    shown = set(
+        client.get(reverse("admin:households_exportlog_changelist")).context["cl"].result_list
+    )
+    assert shown == {ours}
+    url = reverse("admin:households_exportlog_change", args=[theirs.pk])
+    assert client.get(url).status_code in (302, 404)
+
+    client.force_login(personas.supervisor.user)  # the county's 督查组 reads the whole county
+    shown = set(
+        client.get(reverse("admin:households_exportlog_changelist")).context["cl"].result_list
+    )
+    assert shown == {ours, theirs}
+
+
+def test_the_export_log_names_the_time_of_day_in_china(personas):
+    from datetime import UTC, datetime
+
+    log = ExportLog.objects.create(user=personas.reviewer.user, what="members", row_count=1)
+    ExportLog.objects.filter(pk=log.pk).update(created_at=datetime(2026, 1, 1, 17, 30, tzinfo=UTC))
+    log.refresh_from_db()
+    assert str(log).endswith("2026-01-02 01:30")
+
+
 def roster(*rows):
     lines = ["区划代码,门牌号,户主,电话"] + [",".join(row) for row in rows]
     return SimpleUploadedFile(

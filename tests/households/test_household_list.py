@@ -108,6 +108,14 @@ def test_an_id_number_in_the_search_box_is_not_looked_up(leader, households):
     assert names(leader.get(LIST, {"q": number})) == set()
 
 
+def test_the_search_box_does_not_ask_for_an_id_number(leader, households):
+    # What is typed there travels in the URL (and htmx pushes it into the history):
+    # its hint must send an ID number to the POSTed look-up below it instead.
+    page = leader.get(LIST).content.decode()
+    search_box = next(line for line in page.splitlines() if 'name="q"' in line)
+    assert "placeholder=" in search_box and "身份证" not in search_box
+
+
 def test_part_of_an_id_number_finds_nothing(leader, households):
     number = make_id_number(sequence=777)
     MemberFactory(household=households["liu"], id_number=number)
