@@ -1,6 +1,8 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.models import User
+from django.urls import reverse
+from django.utils.html import format_html
 
 from contact.models import Cadre
 from households.admin import ScopedAdminMixin, ScopedChoicesMixin
@@ -140,12 +142,21 @@ class PairingAdmin(ScopedAdminMixin, admin.ModelAdmin):
 class VisitPhotoInline(ScopedChoicesMixin, admin.TabularInline):
     model = VisitPhoto
     extra = 0
-    fields = ["image", "width", "height"]
+    fields = ["preview", "width", "height"]
     readonly_fields = fields
     can_delete = False
 
     def has_add_permission(self, request, obj=None):
         return False
+
+    @admin.display(description=_("photo"))
+    def preview(self, obj):
+        # Through the app's view, which checks the visit's scope; media have no public URL.
+        return format_html(
+            '<a href="{}"><img src="{}" alt="" width="120"></a>',
+            reverse("contact:visit_photo", args=[obj.pk, "full"]),
+            reverse("contact:visit_photo", args=[obj.pk, "thumb"]),
+        )
 
 
 class VisitCorrectionInline(ScopedChoicesMixin, admin.StackedInline):
@@ -184,7 +195,17 @@ class VisitAdmin(ScopedHistoryAdmin):
     list_select_related = ["cadre", "household", "area"]
     date_hierarchy = "visited_at"
     inlines = [VisitPhotoInline, VisitCorrectionInline]
-    readonly_fields = [f.name for f in Visit._meta.fields if f.name != "id"]
+    readonly_fields = [f.name for f in Visit._meta.fields if f.name not in ("id", "signature")] + [
+        "signature_preview"
+    ]
+
+    @admin.display(description=_("signature"))
+    def signature_preview(self, obj):
+        if not obj.signature:
+            return "—"
+        return format_html(
+            '<img src="{}" alt="" height="80">', reverse("contact:visit_signature", args=[obj.pk])
+        )
 
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("corrections")

@@ -50,3 +50,24 @@ _DJANGO_MESSAGES = (
         "min_length",
     ),
 )
+
+
+def axes_username(request, credentials=None) -> str:
+    """The account a login attempt is for, so that failures count once per account.
+
+    A cadre signs in with a user name or a mobile number; without this, typing
+    both in turn would allow twice the attempts before the lockout.
+    """
+    typed = ((credentials or {}).get("username") or request.POST.get("username") or "").strip()
+    if typed.isdigit():
+        from django.contrib.auth import get_user_model
+
+        username = (
+            get_user_model()
+            .objects.filter(cadre__phone=typed)
+            .values_list("username", flat=True)
+            .first()
+        )
+        if username:
+            return username
+    return typed

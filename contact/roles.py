@@ -28,6 +28,9 @@ _VIEW_REGISTRY = [
 _VIEW_CONTACT = [
     "contact.view_pairing",
     "contact.view_visit",
+    "contact.view_visitphoto",
+    "contact.view_visitcorrection",
+    "contact.view_promisedhelp",
     "contact.view_assistance",
     "contact.view_helpplan",
     "contact.view_receptionschedule",

@@ -144,15 +144,8 @@ class MemberAdmin(ScopedAdminMixin, admin.ModelAdmin):
     def shown_id_number(self, obj):
         return obj.masked_id_number
 
-    def get_search_results(self, request, queryset, search_term):
-        queryset, may_have_duplicates = super().get_search_results(request, queryset, search_term)
-        if len(search_term.strip()) == 18:
-            from households.crypto import hash_id_number
-
-            queryset |= self.get_queryset(request).filter(
-                id_number_hash=hash_id_number(search_term)
-            )
-        return queryset, may_have_duplicates
+    # No search by full ID number here: the admin's search is a GET, and the number would
+    # land in URLs and access logs. The household list's look-up form POSTs it instead.
 
 
 @admin.register(ExportLog)

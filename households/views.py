@@ -3,6 +3,7 @@ import tempfile
 import xlsxwriter
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Prefetch
 from django.http import FileResponse, HttpResponse
@@ -131,6 +132,8 @@ def _household_form(request, household):
 @permission_required("households.change_member", raise_exception=True)
 def member_edit(request, pk, member_pk=None):
     household = _get_household_for_user(request.user, pk)
+    if member_pk is None and not request.user.has_perm("households.add_member"):
+        raise PermissionDenied
     member = (
         get_object_or_404(household.members, pk=member_pk)
         if member_pk

@@ -116,3 +116,22 @@ def test_a_cadre_profile_in_the_admin_takes_only_an_account_in_scope(client, per
 
     response = client.post(url, {**post, "user": personas.cadre.user.pk})
     assert response.status_code == 302
+
+
+def test_a_reviewer_sees_the_photos_of_a_visit_in_the_admin(client, db):
+    from django.urls import reverse
+
+    from contact.models import Visit, VisitPhoto
+    from contact.roles import Role
+    from tests.contact.test_visit_logging import visit_post
+    from tests.contact.visit_data import build_place, jpeg_upload, make_cadre
+
+    place = build_place()
+    client.force_login(place.cadre.user)
+    client.post(reverse("contact:visit_create"), visit_post(place, photos=[jpeg_upload()]))
+    visit, photo = Visit.objects.get(), VisitPhoto.objects.get()
+    reviewer = make_cadre("qq_dzb", "李秀英", place.township, Role.REVIEWER)
+    client.force_login(reviewer.user)
+    page = client.get(reverse("admin:contact_visit_change", args=[visit.pk])).content.decode()
+    assert reverse("contact:visit_photo", args=[photo.pk, "thumb"]) in page
+    assert client.get(reverse("contact:visit_photo", args=[photo.pk, "thumb"])).status_code == 200

@@ -88,6 +88,13 @@ def test_the_same_login_by_phone_is_not_a_way_around_the_lock(client, personas):
     assert log_in(client, "13908180001").status_code == 429
 
 
+def test_alternating_user_name_and_phone_counts_against_one_account(client, personas):
+    for attempt in range(settings.AXES_FAILURE_LIMIT):
+        log_in(client, "zhangli" if attempt % 2 else "13908180001", "wrong-password1")
+    assert log_in(client, "zhangli").status_code == 429
+    assert log_in(client, "13908180001").status_code == 429
+
+
 def test_a_locked_user_name_does_not_lock_colleagues_behind_the_same_address(client, personas):
     for _ in range(settings.AXES_FAILURE_LIMIT):
         log_in(client, "zhangli", "wrong-password1")

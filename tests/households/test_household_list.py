@@ -188,3 +188,17 @@ def test_a_cadre_lists_only_their_village(client, personas, households):
     client.force_login(personas.cadre.user)
     assert names(client.get(LIST)) == {"张三", "向朝清", "刘永林"}
     assert names(client.get(LIST, {"q": "王秀芬"})) == set()
+
+
+def test_adding_a_member_needs_the_add_permission(client, personas, households):
+    from django.contrib.auth.models import Permission
+
+    user = personas.leader.user
+    user.groups.clear()
+    user.user_permissions.add(
+        *Permission.objects.filter(codename__in=["view_household", "change_member"])
+    )
+    client.force_login(user)
+    household = households["liu"]
+    url = reverse("households:member_create", args=[household.pk])
+    assert client.get(url).status_code == 403
