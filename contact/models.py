@@ -110,6 +110,10 @@ class PairingQuerySet(models.QuerySet):
             | Q(cadre__user=user)
         )
 
+    def current_for(self, household):
+        """The household's active 包户 pairing (one at most: 一帮一), as a queryset."""
+        return self.active().filter(kind=Pairing.Kind.HOUSEHOLD, household=household)
+
     def active(self, on=None):
         on = on or timezone.localdate()
         return self.filter(Q(start_date__lte=on), Q(end_date__isnull=True) | Q(end_date__gt=on))

@@ -27,6 +27,7 @@ from contact.forms import (
     VisitEditForm,
     VisitForm,
 )
+from contact.forms_help import parse_month
 from contact.models import (
     Cadre,
     HelpPlan,
@@ -39,6 +40,7 @@ from contact.models import (
 )
 from households.models import Area, Household
 from households.panels import register_detail_panel
+from households.views import get_household_for_user
 
 PAGE_SIZE = 20
 
@@ -85,10 +87,6 @@ def _get_visit_for_user(user, pk) -> Visit:
     return get_object_or_404(
         Visit.objects.visible_to(user).select_related("cadre", "household", "area"), pk=pk
     )
-
-
-def _get_household_for_user(user, pk) -> Household:
-    return get_object_or_404(Household.objects.visible_to(user), pk=pk)
 
 
 @login_required
@@ -148,7 +146,7 @@ def visit_create(request):
     initial = {"visited_at": timezone.localtime().replace(second=0, microsecond=0)}
     household = None
     if source.get("household"):
-        household = _get_household_for_user(request.user, source.get("household"))
+        household = get_household_for_user(request.user, source.get("household"))
         initial["household"] = household
     extra_fields = {}
     if source.get("duty"):
@@ -315,19 +313,11 @@ def visit_signature(request, pk):
     return response
 
 
-def _month_param(value: str | None) -> date:
-    try:
-        year, month = (int(part) for part in (value or "").split("-"))
-        return date(year, month, 1)
-    except ValueError:
-        return timezone.localdate().replace(day=1)
-
-
 @login_required
 def my_log(request):
     """我的民情日志: a cadre's visits of one month, printable like the notebook it replaces."""
     cadre = _cadre_or_404(request.user)
-    month = _month_param(request.GET.get("month"))
+    month = parse_month(request.GET.get("month", "")) or timezone.localdate().replace(day=1)
     next_month = date(month.year + (month.month == 12), month.month % 12 + 1, 1)
     previous_month = date(month.year - (month.month == 1), (month.month - 2) % 12 + 1, 1)
     visits = (
@@ -371,7 +361,7 @@ def _timeline(household, limit=None):
 
 @login_required
 def household_timeline(request, pk):
-    household = _get_household_for_user(request.user, pk)
+    household = get_household_for_user(request.user, pk)
     page = Paginator(_timeline(household), PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request, "contact/household_timeline.html", {"household": household, "page": page}
@@ -382,8 +372,7 @@ def household_timeline(request, pk):
 def household_panel(request, household) -> str:
     """The household page's pairing, next visit due and latest entries of its timeline."""
     pairing = (
-        Pairing.objects.active()
-        .filter(kind=Pairing.Kind.HOUSEHOLD, household=household)
+        Pairing.objects.current_for(household)
         .select_related("cadre")
         .prefetch_related("promises")
         .first()
@@ -495,7 +484,7 @@ def pairing_end(request, pk):
 @login_required
 @permission_required("contact.add_pairing", raise_exception=True)
 def household_reassign(request, pk):
-    household = _get_household_for_user(request.user, pk)
+    household = get_household_for_user(request.user, pk)
     form = ReassignForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():
         services.pairing_assign_households(

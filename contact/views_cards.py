@@ -159,8 +159,8 @@ def card_photo(request, pk):
 def household_card_panel(request, household) -> str:
     """The household page shows its current contact card, or that no cadre is paired."""
     pairing = (
-        Pairing.objects.active()
-        .filter(kind=Pairing.Kind.HOUSEHOLD, household=household, cadre__isnull=False)
+        Pairing.objects.current_for(household)
+        .filter(cadre__isnull=False)
         .select_related("cadre", "household__area")
         .prefetch_related("promises")
         .first()

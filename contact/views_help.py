@@ -30,16 +30,12 @@ from contact.forms_help import (
 )
 from contact.models import Assistance, Cadre, HelpPlan, Pairing
 from contact.views import int_param, require_perm
-from households.models import Area, Household
+from households.models import Area
 from households.panels import register_detail_panel
+from households.views import get_household_for_user
 
 PAGE_SIZE = 20
 PANEL_ASSISTANCE_ROWS = 5
-
-
-def _get_household_for_user(user, pk) -> Household:
-    """The household if the user may see it; a 404 otherwise, never a 403 that confirms it exists."""
-    return get_object_or_404(Household.objects.visible_to(user), pk=pk)
 
 
 def _get_help_plan_for_user(user, pk) -> HelpPlan:
@@ -78,15 +74,10 @@ def household_help_panel(request, household) -> str:
 
 @login_required
 def help_plan_create(request, pk):
-    household = _get_household_for_user(request.user, pk)
+    household = get_household_for_user(request.user, pk)
     require_perm(request.user, "contact.add_helpplan")
     # The cadre paired with the household usually answers for its plan.
-    pairing = (
-        Pairing.objects.active()
-        .filter(kind=Pairing.Kind.HOUSEHOLD, household=household)
-        .select_related("cadre")
-        .first()
-    )
+    pairing = Pairing.objects.current_for(household).select_related("cadre").first()
     responsible = pairing.cadre if pairing else getattr(request.user, "cadre", None)
     plan = HelpPlan(household=household)
     form = HelpPlanForm(
@@ -137,7 +128,7 @@ def assistance_record(*, household, given_by, date, help_plan, items) -> list[As
 @login_required
 def assistance_create(request, pk):
     """Assistance handed over outside a visit (a holiday 慰问, a delivery by someone else)."""
-    household = _get_household_for_user(request.user, pk)
+    household = get_household_for_user(request.user, pk)
     require_perm(request.user, "contact.add_assistance")
     cadre = getattr(request.user, "cadre", None)
     if cadre is None:
@@ -290,7 +281,7 @@ def assistance_list(request):
     household = cadre = None
     household_pk = int_param(request, "household")
     if household_pk is not None:
-        household = _get_household_for_user(request.user, household_pk)
+        household = get_household_for_user(request.user, household_pk)
         rows = rows.filter(household=household)
     cadre_pk = int_param(request, "cadre")
     if cadre_pk is not None:

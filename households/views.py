@@ -20,7 +20,7 @@ from households.resources import HouseholdResource
 PAGE_SIZE = 20
 
 
-def _get_household_for_user(user, pk) -> Household:
+def get_household_for_user(user, pk) -> Household:
     """The household if the user may see it; a 404 otherwise, never a 403 that confirms it exists."""
     return get_object_or_404(Household.objects.visible_to(user), pk=pk)
 
@@ -115,7 +115,7 @@ def household_create(request):
 @login_required
 @permission_required("households.change_household", raise_exception=True)
 def household_edit(request, pk):
-    return _household_form(request, _get_household_for_user(request.user, pk))
+    return _household_form(request, get_household_for_user(request.user, pk))
 
 
 def _household_form(request, household):
@@ -131,7 +131,7 @@ def _household_form(request, household):
 @login_required
 @permission_required("households.change_member", raise_exception=True)
 def member_edit(request, pk, member_pk=None):
-    household = _get_household_for_user(request.user, pk)
+    household = get_household_for_user(request.user, pk)
     if member_pk is None and not request.user.has_perm("households.add_member"):
         raise PermissionDenied
     member = (
