@@ -121,6 +121,19 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
     ],
 }
 
+
+def register_role_permissions(extra: dict[str, list[str]]) -> None:
+    """Another app's permissions for the roles (ledgers adds its own when it loads).
+
+    Called from an AppConfig.ready(), so that every later `sync_role_groups`
+    (in any app's migration) keeps them.
+    """
+    for role, codenames in extra.items():
+        for dotted in codenames:
+            if dotted not in ROLE_PERMISSIONS[role]:
+                ROLE_PERMISSIONS[role].append(dotted)
+
+
 # Roles that work in the Django admin (party office, supervisors, administrators, leaders).
 STAFF_ROLES = {Role.TOWNSHIP_LEADER, Role.REVIEWER, Role.SUPERVISOR, Role.ADMINISTRATOR}
 

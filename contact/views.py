@@ -39,7 +39,7 @@ from contact.models import (
     VisitPhoto,
 )
 from households.models import Area, Household
-from households.panels import register_detail_panel
+from households.panels import register_detail_panel, render_panels
 from households.views import get_household_for_user
 
 PAGE_SIZE = 20
@@ -128,6 +128,12 @@ def home(request):
         "recent_visits": Visit.objects.filter(cadre=cadre).select_related("household")[:5]
         if cadre
         else [],
+        "unread_messages": ResidentMessage.objects.filter(
+            pairing__cadre=cadre, read_at__isnull=True
+        ).count()
+        if cadre
+        else 0,
+        "panels": render_panels("home", request, request.user),
     }
     return render(request, "contact/home.html", context)
 
@@ -247,6 +253,7 @@ def visit_detail(request, pk):
             "editable": visit.editable_by(request.user),
             "correctable": visit.correctable_by(request.user),
             "history": history,
+            "panels": render_panels("visit", request, visit),
         },
     )
 
