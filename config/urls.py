@@ -20,6 +20,7 @@ urlpatterns = [
     path("accounts/", include("django.contrib.auth.urls")),
     path("households/", include("households.urls")),
     path("contact/", include("contact.urls")),
+    path("ledgers/", include("ledgers.urls")),
     path("healthz", healthz, name="healthz"),
     path("admin/", admin.site.urls),
 ]

@@ -306,6 +306,9 @@ class Demand(LedgerEntry):
     def __str__(self):
         return f"{self.reference} {self.description[:20]}"
 
+    def get_absolute_url(self):
+        return reverse("ledgers:demand_detail", args=[self.pk])
+
     @property
     def is_overdue(self) -> bool:
         return self.state in self.UNRESOLVED and self.deadline < timezone.localdate()
