@@ -556,4 +556,14 @@ def handover_sheet(request, cadre_pk):
         )
         .order_by("household__area__code", "household__house_number")
     )
-    return render(request, "contact/handover_sheet.html", {"cadre": cadre, "pairings": pairings})
+    households = [p.household for p in pairings]
+    return render(
+        request,
+        "contact/handover_sheet.html",
+        {
+            "cadre": cadre,
+            "pairings": pairings,
+            # The ledgers add the open demands of these households.
+            "panels": render_panels("handover", request, households),
+        },
+    )

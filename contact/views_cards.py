@@ -269,9 +269,10 @@ def resident_message(request, token):
                     schedules=reception_days(_township_code(pairing)),
                 )
             token = form.cleaned_data["captcha_token"]
+            message = None
             if captcha.claim(token):
                 try:
-                    ResidentMessage.objects.create(
+                    message = ResidentMessage.objects.create(
                         pairing=pairing,
                         name=form.cleaned_data["name"],
                         phone=form.cleaned_data["phone"],
@@ -281,10 +282,19 @@ def resident_message(request, token):
                     captcha.release(token)  # not received: a retry must be able to send it
                     raise
                 _count(keys)
-            return _resident_page(request, "resident_thanks.html", pairing)
+            # The demand ledger, listening, leaves the demand's reference on the message.
+            return _resident_page(
+                request,
+                "resident_thanks.html",
+                pairing,
+                reference=getattr(message, "demand_reference", ""),
+                phone_given=bool(message and message.phone),
+            )
     else:
         form = ResidentMessageForm(purpose=token)
-    return _resident_page(request, "resident_message.html", pairing, form=form)
+    return _resident_page(
+        request, "resident_message.html", pairing, form=form, card_token=pairing.card_token
+    )
 
 
 urlpatterns = [

@@ -209,12 +209,17 @@ def _can_work(user, demand: Demand) -> bool:
     return _is_handler(user, demand) or _can_dispatch(user, demand)
 
 
+def _sees(user, demand: Demand) -> bool:
+    """Within the user's scope: a permission alone reaches every township's demands."""
+    return Demand.objects.visible_to(user).filter(pk=demand.pk).exists()
+
+
 def _can_return_visit(user, demand: Demand) -> bool:
-    return user.has_perm("ledgers.return_visit_demand")
+    return user.has_perm("ledgers.return_visit_demand") and _sees(user, demand)
 
 
 def _can_close(user, demand: Demand) -> bool:
-    return user.has_perm("ledgers.close_demand")
+    return user.has_perm("ledgers.close_demand") and _sees(user, demand)
 
 
 @dataclass(frozen=True)
@@ -550,15 +555,18 @@ def _phone_digits(phone: str) -> str:
 
 
 @transaction.atomic
-def demand_came_back(*, reference: str, phone: str, note: str = "") -> Demand | None:
+def demand_came_back(*, reference: str, phone: str, note: str = "", within=None) -> Demand | None:
     """The resident says, through the contact card, that a closed problem came back.
 
     Matches the reference and the phone number it was raised with; reopens
     the demand and flags it to the office. Returns None when nothing matches,
-    without saying which of the two was wrong.
+    without saying which of the two was wrong. `within` (a queryset of
+    demands) narrows the match to what one card covers: a reference of
+    another household's demand is no match, even with its phone number.
     """
+    demands = Demand.objects.all() if within is None else within
     demand = (
-        Demand.objects.select_for_update()
+        demands.select_for_update()
         .filter(reference=reference.strip())
         .exclude(resident_phone="")
         .first()
