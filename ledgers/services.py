@@ -162,7 +162,8 @@ def demand_update(*, demand: Demand, by, fields: dict) -> Demand:
     if not demand.editable_by(by):
         raise PermissionDenied
     with transaction.atomic():
-        urgency_before = demand.urgency
+        # From the database: a bound ModelForm has already set the new urgency on `demand`.
+        urgency_before = Demand.objects.values_list("urgency", flat=True).get(pk=demand.pk)
         for name, value in fields.items():
             setattr(demand, name, value)
         if demand.urgency != urgency_before:
