@@ -172,6 +172,7 @@ def demand_update(*, demand: Demand, by, fields: dict) -> Demand:
             )
         if demand.review_state == ReviewState.RETURNED:
             demand.review_state = ReviewState.PENDING
+        demand._history_user = by
         demand.save()
         DemandEvent.objects.create(
             demand=demand, action=Action.EDIT, from_state=demand.state, to_state=demand.state, by=by
@@ -304,6 +305,7 @@ def _check(user, demand: Demand, action: str) -> Transition:
 def _move(demand: Demand, *, action: str, to_state: str, by, note: str = "", fields=()) -> None:
     before = demand.state
     demand.state = to_state
+    demand._history_user = by
     demand.save(update_fields=["state", "updated_at", *fields])
     DemandEvent.objects.create(
         demand=demand, action=action, from_state=before, to_state=to_state, by=by, note=note
@@ -623,6 +625,7 @@ def entry_approve(*, entry: LedgerEntry, by, note: str = "") -> bool:
     entry.review_note = note[:300]
     entry.reviewed_by = by
     entry.reviewed_at = timezone.now()
+    entry._history_user = by
     entry.save(update_fields=["review_state", "review_note", "reviewed_by", "reviewed_at"])
     return True
 
@@ -640,6 +643,7 @@ def entry_return(*, entry: LedgerEntry, by, note: str) -> bool:
     entry.review_note = note[:300]
     entry.reviewed_by = by
     entry.reviewed_at = timezone.now()
+    entry._history_user = by
     entry.save(update_fields=["review_state", "review_note", "reviewed_by", "reviewed_at"])
     return True
 
@@ -655,6 +659,7 @@ def entry_update(*, entry: LedgerEntry, by, fields: dict) -> LedgerEntry:
         entry.review_state = ReviewState.PENDING
     entry.full_clean()
     entry.save()
+    entry._history_user = by
     return entry
 
 
@@ -712,6 +717,7 @@ def correction_approve(*, correction: EntryCorrection, by, note: str = "") -> bo
         )
     entry.full_clean()
     entry._change_reason = correction.reason
+    entry._history_user = by
     entry.save()
     correction.state = ReviewState.APPROVED
     correction.review_note = note[:300]
