@@ -497,7 +497,8 @@ def test_editing_a_returned_entry_sends_it_back_to_the_queue(client, personas):
     assert case.parties == "张德明 与 李春华（邻居）"
     history = client.get(case.get_absolute_url()).context["history"]
     changes = [c for h in history for c in h["changes"]]
-    assert ("parties", "张德明 与 李春华", "张德明 与 李春华（邻居）") in [
+    label = str(StabilityCase._meta.get_field("parties").verbose_name)
+    assert (label, "张德明 与 李春华", "张德明 与 李春华（邻居）") in [
         (str(label), old, new) for label, old, new in changes
     ]
 
