@@ -13,7 +13,9 @@ name, post, role, scope):
 - ``outsider`` — 赵志刚, a 羊马街道 cadre who must see nothing of 桤泉镇; 干部; 泉水村
 
 Besides them: a deputy party secretary of the county (市级领导) and a
-discipline-inspection officer (纪委), both supervisors; in each township a
+discipline-inspection officer (纪委), both supervisors; the head of the
+county's petitions bureau (``cz_xinfang``, 信访局), with the leader role at
+county level, who assigns the demands townships escalate to the county; in each township a
 party secretary (``<t>_shuji``) and a party-office reviewer
 (``<t>_dangzhengban``), where <t> is qq 桤泉镇, cy 崇阳街道, ym 羊马街道,
 bt 白头镇, jz 街子镇; and for each village or community one cadre whose
@@ -92,6 +94,8 @@ def _county_specs(county: Area) -> list[CadreSpec]:
         CadreSpec("ducha", "陈建国", "崇州市委督查室", "督查专员", Rank.DEPARTMENT, c, (Role.SUPERVISOR,)),
         CadreSpec("cz_fushuji", "何志远", "中共崇州市委", "市委副书记", Rank.CITY_LEADER, c, (Role.SUPERVISOR,)),
         CadreSpec("cz_jiwei", "罗文华", "崇州市纪委监委", "党风政风监督室主任", Rank.MIDDLE, c, (Role.SUPERVISOR,)),
+        # The leader role at county level: assigns demands the townships escalate (上报) to the county.
+        CadreSpec("cz_xinfang", "高建平", "崇州市信访局", "局长", Rank.DEPARTMENT, c, (Role.TOWNSHIP_LEADER,)),
     ]  # fmt: skip
 
 

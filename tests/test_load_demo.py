@@ -6,17 +6,33 @@ at the end), since every test only reads it.
 
 import io
 import random
+from collections import defaultdict
+from datetime import timedelta
 
 import pytest
 from django.contrib.auth.models import User
 from django.core.management import call_command
 from django.db import transaction
+from django.db.models import F
 from django.test import override_settings
+from django.utils import timezone
 
-from contact.models import Cadre, Pairing, Visit
+from contact.models import Cadre, Pairing, ResidentMessage, Visit
 from contact.roles import Role
 from households.models import Area, Household, HouseholdCategory, Member
 from households.validators import validate_id_number, validate_phone
+from ledgers.models import (
+    LEDGER_MODELS,
+    Demand,
+    DemandEvent,
+    EntryCorrection,
+    PartySituation,
+    ReturnVisit,
+    ReviewState,
+    Source,
+    VillageSituation,
+)
+from ledgers.selectors import demand_figures
 
 PASSWORD = "Chongzhou2012"
 
@@ -35,7 +51,7 @@ PERSONAS = {
 def counts():
     return {
         model.__name__: model.objects.count()
-        for model in (Area, Household, Member, User, Cadre, Pairing, Visit)
+        for model in (Area, Household, Member, User, Cadre, Pairing, Visit, *LEDGER_MODELS)
     }
 
 
@@ -182,3 +198,192 @@ def test_if_empty_does_nothing_quietly_when_areas_exist():
     out = io.StringIO()
     call_command("load_demo", if_empty=True, stdout=out)
     assert out.getvalue() == "" and counts() == before
+
+
+# --- The ledgers ------------------------------------------------------------------------
+
+
+def test_demands_exist_in_every_state():
+    assert set(Demand.objects.values_list("state", flat=True)) == set(Demand.State.values)
+
+
+def test_some_demands_are_overdue_some_reopened_and_solved_again_some_explained_or_escalated():
+    assert Demand.objects.overdue().exists()
+    reopened = Demand.objects.filter(reopen_count__gte=1)
+    assert reopened.filter(state=Demand.State.CLOSED).exists()
+    assert ReturnVisit.objects.filter(satisfaction=ReturnVisit.Satisfaction.DISSATISFIED).exists()
+    assert Demand.objects.filter(resolution_kind=Demand.Resolution.EXPLAINED).exists()
+    assert Demand.objects.filter(escalated_to__level=Area.Level.TOWNSHIP).exists()
+    assert Demand.objects.filter(escalated_to__level=Area.Level.COUNTY).exists()
+    came_back = Demand.objects.filter(flagged=True)
+    assert came_back.exists()
+    assert not came_back.filter(state=Demand.State.CLOSED).exists()
+    assert (
+        DemandEvent.objects.filter(
+            action=DemandEvent.Action.CAME_BACK, demand__in=came_back, by=None
+        ).count()
+        == came_back.count()
+    )
+
+
+def test_urgencies_are_mostly_moderate_or_minor():
+    total = Demand.objects.count()
+    urgent = Demand.objects.filter(urgency=Demand.Urgency.URGENT).count()
+    calm = Demand.objects.filter(
+        urgency__in=[Demand.Urgency.MODERATE, Demand.Urgency.LIGHT]
+    ).count()
+    assert 0 < urgent < total * 0.1
+    assert calm > total * 0.6
+
+
+def test_demands_come_from_every_channel_and_most_from_real_visits():
+    assert set(Demand.objects.values_list("source", flat=True)) >= {
+        Source.VISIT,
+        Source.RECEPTION,
+        Source.BOX,
+        Source.PHONE,
+        Source.QR,
+    }
+    from_visits = Demand.objects.filter(source=Source.VISIT)
+    assert from_visits.exclude(visit=None).count() == from_visits.count()
+    mismatched = from_visits.exclude(household=None).exclude(visit__household=F("household"))
+    assert not mismatched.exists()
+
+
+def test_each_line_of_demands_raised_and_each_qr_message_is_one_demand():
+    for visit in Visit.objects.exclude(demands_raised="").filter(method__in=["home", "phone"])[
+        :300
+    ]:
+        lines = [line for line in visit.demands_raised.splitlines() if line.strip()]
+        assert Demand.objects.filter(visit=visit).count() == len(lines), visit.pk
+    for message in ResidentMessage.objects.select_related("pairing"):
+        assert (
+            Demand.objects.filter(
+                source=Source.QR, description=message.text, cadre=message.pairing.cadre_id
+            ).count()
+            == 1
+        )
+
+
+def test_all_six_ledgers_have_entries_in_every_township():
+    for township in Area.objects.filter(level=Area.Level.TOWNSHIP):
+        for model in LEDGER_MODELS:
+            assert model.objects.in_area(township).exists(), (township.name, model.__name__)
+
+
+def test_every_village_has_a_village_and_a_party_sheet_for_each_of_twelve_months():
+    villages = Area.objects.filter(level=Area.Level.VILLAGE).count()
+    for model in (VillageSituation, PartySituation):
+        months = set(model.objects.values_list("occurred_on", flat=True))
+        assert 11 <= len(months) <= 12
+        assert all(m.day == 1 for m in months)
+        assert model.objects.count() >= villages * 11
+
+
+def test_village_sheets_agree_with_the_registry():
+    village = Area.objects.get(name="群安村")
+    sheet = VillageSituation.objects.filter(area=village).latest("occurred_on")
+    members = Member.objects.filter(household__area__code__startswith=village.code)
+    assert (
+        sheet.households_count
+        == Household.objects.filter(area__code__startswith=village.code).count()
+    )
+    assert sheet.population == members.count()
+    assert sheet.party_members == members.filter(is_party_member=True).count()
+
+
+def test_older_entries_are_approved_by_their_township_party_office_and_recent_ones_wait():
+    reviewers = {
+        c.user_id: c.scope_area.code
+        for c in Cadre.objects.filter(user__groups__name=Role.REVIEWER).select_related("scope_area")
+    }
+    week_ago = timezone.localdate() - timedelta(days=7)
+    for model in LEDGER_MODELS:
+        approved = model.objects.filter(review_state=ReviewState.APPROVED).select_related("area")
+        assert approved.exists(), model.__name__
+        for entry in approved[:200]:
+            assert entry.area.code.startswith(reviewers[entry.reviewed_by_id])
+            assert entry.reviewed_by_id != entry.recorded_by_id
+            assert entry.created_at <= entry.reviewed_at
+        assert not model.objects.filter(
+            occurred_on__gt=week_ago, review_state=ReviewState.APPROVED
+        ).exists()
+    assert Demand.objects.awaiting_review().exists()
+
+
+def test_a_few_entries_were_returned_with_a_note_two_of_them_to_zhangli():
+    returned = [
+        entry
+        for model in LEDGER_MODELS
+        for entry in model.objects.filter(review_state=ReviewState.RETURNED).select_related(
+            "recorded_by"
+        )
+    ]
+    assert 3 <= len(returned) <= 20
+    assert all(e.review_note and e.reviewed_by_id for e in returned)
+    assert sum(e.recorded_by.username == "zhangli" for e in returned) >= 2
+
+
+def test_one_approved_entry_has_a_correction_waiting():
+    correction = EntryCorrection.objects.get(state=ReviewState.PENDING)
+    assert correction.entry.review_state == ReviewState.APPROVED
+    assert correction.author == correction.entry.recorded_by
+    assert correction.changes
+
+
+def test_each_demo_entry_has_its_history():
+    for model in LEDGER_MODELS:
+        entry = model.objects.filter(review_state=ReviewState.APPROVED).first()
+        history = list(entry.history.order_by("history_date"))
+        assert history[0].history_type == "+"
+        assert history[0].review_state == ReviewState.PENDING
+        assert history[-1].review_state == ReviewState.APPROVED
+
+
+def test_a_townships_figures_for_last_month_are_of_seed_004s_order():
+    township = Area.objects.get(name="桤泉镇")
+    end = timezone.localdate().replace(day=1)
+    start = (end - timedelta(days=1)).replace(day=1)
+    figures = {f.name: n for f, n in demand_figures(Demand.objects.in_area(township), start, end)}
+    assert 10 <= figures["received"] <= 80
+    for name in ("assigned", "handled", "on_time", "return_visited", "satisfied", "implemented"):
+        assert figures[name] > 0, name
+    assert figures["on_time"] <= figures["handled"]
+    assert figures["satisfied"] <= figures["return_visited"]
+
+
+def test_every_closed_demand_has_a_close_event_and_a_return_visit():
+    closed = Demand.objects.filter(state=Demand.State.CLOSED)
+    assert closed.exists()
+    assert not closed.exclude(events__action=DemandEvent.Action.CLOSE).exists()
+    assert not closed.filter(return_visits=None).exists()
+    assert not closed.filter(closed_at=None).exists()
+
+
+def test_no_deadline_falls_before_the_day_a_demand_was_raised():
+    assert not Demand.objects.filter(deadline__lt=F("occurred_on")).exists()
+
+
+def test_each_demands_trail_runs_forward_and_agrees_with_its_fields():
+    events = defaultdict(list)
+    for event in DemandEvent.objects.order_by("demand_id", "pk"):
+        events[event.demand_id].append(event)
+    for demand in Demand.objects.all():
+        trail = events[demand.pk]
+        assert trail[0].action == DemandEvent.Action.RECORD
+        for before, after in zip(trail, trail[1:], strict=False):
+            assert before.at <= after.at, demand.reference
+            assert after.from_state == before.to_state, demand.reference
+        assert trail[-1].to_state == demand.state, demand.reference
+        assigned = [e.at for e in trail if e.action == DemandEvent.Action.ASSIGN]
+        assert demand.assigned_at == (assigned[-1] if assigned else None), demand.reference
+        reopened = [e for e in trail if e.action in ("reopen", "came_back")]
+        assert demand.reopen_count == len(reopened), demand.reference
+        if demand.state in (Demand.State.RESOLVED, Demand.State.CLOSED):
+            handled = [e.at for e in trail if e.action in ("resolve", "explain")]
+            assert demand.resolved_at == handled[-1], demand.reference
+
+
+def test_the_output_sums_up_the_ledgers_in_one_line(demo):
+    figures = [str(Demand.objects.count()), str(Demand.objects.overdue().count())]
+    assert any(all(f in line for f in figures) for line in demo.splitlines())

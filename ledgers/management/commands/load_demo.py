@@ -15,6 +15,8 @@ from contact import demo as contact_demo
 from contact.demo_activity import build_activity
 from households import demo as households_demo
 from households.models import Area, Household
+from ledgers.demo import build_ledgers
+from ledgers.models import LEDGER_MODELS, Demand
 
 PASSWORD_LENGTH = 12
 
@@ -45,10 +47,33 @@ def format_table(headers: list[str], rows: list[list[str]]) -> str:
     return "\n".join(lines)
 
 
+def ledger_summary(county: Area) -> str:
+    demands = Demand.objects.in_area(county)
+    count = {m._meta.model_name: m.objects.in_area(county).count() for m in LEDGER_MODELS}
+    pending = sum(m.objects.in_area(county).awaiting_review().count() for m in LEDGER_MODELS)
+    return _(
+        "Ledgers: %(demands)d demands (%(open)d open, %(overdue)d overdue), "
+        "%(difficulty)d recognitions of difficulty, %(stability)d disputes, "
+        "%(village)d village and %(party)d party sheets, %(opinions)d opinions; "
+        "%(pending)d entries await review."
+    ) % {
+        "demands": count["demand"],
+        "open": demands.open().count(),
+        "overdue": demands.overdue().count(),
+        "difficulty": count["difficultyrecord"],
+        "stability": count["stabilitycase"],
+        "village": count["villagesituation"],
+        "party": count["partysituation"],
+        "opinions": count["opinionrecord"],
+        "pending": pending,
+    }
+
+
 class Command(BaseCommand):
     help = (
         "Load the demo county 崇州市 (510184): areas, about 2,000 households, cadres of every "
-        "rank and role, and a year of visits. Does nothing if the demo county is already there."
+        "rank and role, a year of visits and a year of the six ledgers. Does nothing if the "
+        "demo county is already there."
     )
     # The table is for Chinese readers: keep the default language.
     leave_locale_alone = True
@@ -81,6 +106,7 @@ class Command(BaseCommand):
                 county = households_demo.build_registry()
                 cadres = contact_demo.build_cadres(county, password=password)
                 build_activity(county)
+                build_ledgers(county)
         except ValidationError as e:
             raise CommandError("\n".join(e.messages)) from None
         seconds = time.monotonic() - started
@@ -97,6 +123,7 @@ class Command(BaseCommand):
             ]
             headers = [_("User name"), _("Name"), _("Role"), _("Scope")]
             self.stdout.write(format_table(headers, rows))
+            self.stdout.write(ledger_summary(county))
             self.stdout.write(
                 self.style.SUCCESS(
                     _("Demo county loaded in %(seconds).1f s: %(households)d households.")
