@@ -614,20 +614,24 @@ def _locked_entry(entry: LedgerEntry) -> LedgerEntry:
     return type(entry).objects.select_for_update().get(pk=entry.pk)
 
 
-@transaction.atomic
-def entry_approve(*, entry: LedgerEntry, by, note: str = "") -> bool:
-    """Approve an entry awaiting review; False if it was no longer waiting (reviewed meanwhile)."""
+def _review(entry: LedgerEntry, *, by, state: str, note: str) -> bool:
     entry = _locked_entry(entry)
     _check_reviewer(entry, by)
     if entry.review_state != ReviewState.PENDING:
         return False
-    entry.review_state = ReviewState.APPROVED
+    entry.review_state = state
     entry.review_note = note[:300]
     entry.reviewed_by = by
     entry.reviewed_at = timezone.now()
     entry._history_user = by
     entry.save(update_fields=["review_state", "review_note", "reviewed_by", "reviewed_at"])
     return True
+
+
+@transaction.atomic
+def entry_approve(*, entry: LedgerEntry, by, note: str = "") -> bool:
+    """Approve an entry awaiting review; False if it was no longer waiting (reviewed meanwhile)."""
+    return _review(entry, by=by, state=ReviewState.APPROVED, note=note)
 
 
 @transaction.atomic
@@ -635,17 +639,7 @@ def entry_return(*, entry: LedgerEntry, by, note: str) -> bool:
     """Return an entry to its author with a note saying what to correct."""
     if not note.strip():
         raise ValidationError(_("Say what the author should correct."))
-    entry = _locked_entry(entry)
-    _check_reviewer(entry, by)
-    if entry.review_state != ReviewState.PENDING:
-        return False
-    entry.review_state = ReviewState.RETURNED
-    entry.review_note = note[:300]
-    entry.reviewed_by = by
-    entry.reviewed_at = timezone.now()
-    entry._history_user = by
-    entry.save(update_fields=["review_state", "review_note", "reviewed_by", "reviewed_at"])
-    return True
+    return _review(entry, by=by, state=ReviewState.RETURNED, note=note)
 
 
 @transaction.atomic
