@@ -9,10 +9,15 @@ time or many at once, and an approved entry is locked: a change to it is an
 through the models' `visible_to`, like the rest of the admin.
 """
 
+import hashlib
+from collections import defaultdict
+
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.utils import flatten_fieldsets, unquote
+from django.contrib.admin.views.main import ChangeList
 from django.contrib.contenttypes.models import ContentType
+from django.contrib.contenttypes.prefetch import GenericPrefetch
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models
 from django.db.models import Count, Q
@@ -117,6 +122,9 @@ class ReviewNoteForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3, "cols": 60}),
         help_text=gettext_lazy("Required when returning: say what the author should correct."),
     )
+    # What the reviewer read (ReviewAdminMixin.review_version): an entry its author
+    # changed since is not approved unseen.
+    seen = forms.CharField(required=False, widget=forms.HiddenInput)
 
     def __init__(self, *args, note_required=False, **kwargs):
         super().__init__(*args, **kwargs)
@@ -147,6 +155,15 @@ class ReviewAdminMixin:
 
     def has_review_permission(self, request) -> bool:
         return request.user.has_perm(REVIEW_PERMISSION)
+
+    def review_version(self, obj) -> str:
+        """A digest of what the reviewer reads (the content fields); "" where nothing can change."""
+        names = getattr(obj, "content_fields", ())
+        values = [str(obj._meta.get_field(name).value_from_object(obj)) for name in names]
+        return hashlib.sha256("\x1f".join(values).encode()).hexdigest()[:16] if values else ""
+
+    def _review_form(self, obj) -> ReviewNoteForm:
+        return ReviewNoteForm(initial={"seen": self.review_version(obj)})
 
     def get_urls(self):
         opts = self.model._meta
@@ -179,7 +196,7 @@ class ReviewAdminMixin:
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
         if obj is not None:
             context["review"] = self._review_context(request, obj)
-            context.setdefault("review_form", ReviewNoteForm())
+            context.setdefault("review_form", self._review_form(obj))
         return super().render_change_form(request, context, add, change, form_url, obj)
 
     def changelist_view(self, request, extra_context=None):
@@ -196,7 +213,7 @@ class ReviewAdminMixin:
         opts = self.model._meta
         change_url = reverse(f"admin:{opts.app_label}_{opts.model_name}_change", args=[obj.pk])
         status = 200
-        form = ReviewNoteForm()
+        form = self._review_form(obj)
         if request.method == "POST":
             returning = "_return" in request.POST
             # Only a pressed button decides: a form sent some other way approves nothing.
@@ -204,6 +221,14 @@ class ReviewAdminMixin:
             form = ReviewNoteForm(request.POST, note_required=returning)
             if pressed and form.is_valid():
                 note = form.cleaned_data["note"]
+                seen = form.cleaned_data["seen"]
+                if seen and seen != self.review_version(obj):
+                    self.message_user(
+                        request,
+                        _("Its author changed it after you opened it: read it again, then review."),
+                        messages.WARNING,
+                    )
+                    return HttpResponseRedirect(change_url)
                 try:
                     done = (self.send_back if returning else self.approve)(obj, request.user, note)
                 except ValidationError as error:
@@ -391,6 +416,14 @@ class LedgerEntryAdmin(ReviewAdminMixin, ScopedHistoryAdmin):
     def has_change_permission(self, request, obj=None):
         if obj is not None and obj.is_locked:
             return False  # approved: a change is a correction, reviewed again
+        if (
+            obj is not None
+            and obj.recorded_by_id != request.user.pk
+            and not self.has_review_permission(request)
+        ):
+            # change_* lets cadres and leaders edit what they recorded (roles.py); someone
+            # else's entry is corrected by the office that reviews it, not by a leader here.
+            return False
         return super().has_change_permission(request, obj)
 
     def has_delete_permission(self, request, obj=None):
@@ -407,11 +440,19 @@ class LedgerEntryAdmin(ReviewAdminMixin, ScopedHistoryAdmin):
     def revert_disabled(self, request, obj=None):
         return True
 
+    def _check_scope(self, request, object_id):
+        # Through get_object, which takes a mangled id for a record that does not
+        # exist: the history pages answer it with a 404, not a 500.
+        if self.get_object(request, unquote(object_id)) is None:
+            raise Http404
+
     def history_form_view(self, request, object_id, version_id, extra_context=None):
         # simple-history's "revert" would write a past version back, review state
         # included, past the lock: a past version is for reading only.
         if request.method != "GET":
             raise PermissionDenied
+        if not str(version_id).isdecimal():
+            raise Http404  # a mangled version id: no such version
         request._ledger_past_version = True
         return super().history_form_view(request, object_id, version_id, extra_context)
 
@@ -660,11 +701,16 @@ class PartySituationAdmin(LedgerEntryAdmin):
 # --- Corrections of approved entries -------------------------------------------------
 
 
-def _shown(field, value) -> str:
-    """A stored value as a reader knows it: a choice's label, a related record's name, yes/no."""
+def _shown(field, value, names=None) -> str:
+    """A stored value as a reader knows it: a choice's label, a related record's name, yes/no.
+
+    `names` (model → pk → name), when given, holds the related records already read.
+    """
     if value is None or value == "":
         return "—"
     if field.is_relation:
+        if names is not None:
+            return names.get(field.related_model, {}).get(value, str(value))
         related = field.related_model._base_manager.filter(pk=value).first()
         return str(related) if related is not None else str(value)
     if field.choices:
@@ -674,8 +720,11 @@ def _shown(field, value) -> str:
     return str(field.to_python(value))
 
 
-def correction_diff(correction: EntryCorrection) -> list[tuple[str, str, str]]:
+def correction_diff(correction: EntryCorrection, names=None) -> list[tuple[str, str, str]]:
     """(field's name, current value, proposed value) for each field the correction changes."""
+    cached = getattr(correction, "diff_rows", None)
+    if cached is not None:
+        return cached
     entry = correction.entry
     rows = []
     for name, proposed in correction.changes.items():
@@ -684,8 +733,48 @@ def correction_diff(correction: EntryCorrection) -> list[tuple[str, str, str]]:
             rows.append((name, "—", str(proposed)))
             continue
         current = field.value_from_object(entry)
-        rows.append((str(field.verbose_name), _shown(field, current), _shown(field, proposed)))
+        rows.append(
+            (str(field.verbose_name), _shown(field, current, names), _shown(field, proposed, names))
+        )
     return rows
+
+
+def attach_diffs(corrections) -> None:
+    """Each correction's diff on it, the records it names read in one query per model.
+
+    The queue shows a page of corrections, each naming households or villages
+    (now and proposed): without this, each name would be a query of its own.
+    """
+    wanted = defaultdict(set)
+    for correction in corrections:
+        entry = correction.entry
+        if entry is None:
+            continue
+        for name, proposed in correction.changes.items():
+            field = type(entry)._meta.get_field(name)
+            if field.is_relation:
+                values = (field.value_from_object(entry), proposed)
+                wanted[field.related_model].update(v for v in values if v not in (None, ""))
+    names = {
+        model: {pk: str(obj) for pk, obj in model._base_manager.in_bulk(pks).items()}
+        for model, pks in wanted.items()
+    }
+    for correction in corrections:
+        correction.diff_rows = correction_diff(correction, names)
+
+
+class CorrectionChangeList(ChangeList):
+    def get_results(self, request):
+        super().get_results(request)
+        attach_diffs(self.result_list)
+
+
+# What each ledger's __str__ reads: a page of corrections names its entries
+# with one query per ledger rather than one per entry.
+_ENTRY_NAMES = {
+    DifficultyRecord: ("household", "category"),
+    VillageSituation: ("area",),
+}
 
 
 @admin.register(EntryCorrection)
@@ -713,11 +802,18 @@ class EntryCorrectionAdmin(ReviewAdminMixin, admin.ModelAdmin):
     list_per_page = 50
 
     def get_queryset(self, request):
+        entries = [
+            model._base_manager.select_related(*_ENTRY_NAMES.get(model, ()))
+            for model in LEDGER_MODELS
+        ]
         return (
             EntryCorrection.objects.visible_to(request.user)
             .select_related(*self.list_select_related)
-            .prefetch_related("entry")
+            .prefetch_related(GenericPrefetch("entry", entries))
         )
+
+    def get_changelist(self, request, **kwargs):
+        return CorrectionChangeList
 
     def get_urls(self):
         return [

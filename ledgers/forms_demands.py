@@ -15,10 +15,10 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from contact.forms import MultipleFileInput
-from contact.forms_help import MonthField
 from contact.models import Cadre
 from households.models import Area, Household
 from households.validators import validate_phone
+from ledgers.forms_entries import PeriodDateField, PeriodMonthField
 from ledgers.models import Demand, DemandEvent, ReturnVisit, Source
 from ledgers.selectors import FIGURES
 
@@ -197,10 +197,15 @@ class DemandEditForm(forms.ModelForm):
 class StepForm(forms.Form):
     """A step of the workflow; `service_kwargs` are what its service takes besides demand and by."""
 
+    # One key per form shown: a double tap or a resend takes the step once (the view checks it).
+    idempotency_key = forms.UUIDField(required=False, widget=forms.HiddenInput)
+
     def __init__(self, *args, user, demand: Demand, **kwargs):
         super().__init__(*args, **kwargs)
         self.user = user
         self.demand = demand
+        if not self.is_bound:
+            self.initial.setdefault("idempotency_key", uuid.uuid4())
 
     def service_kwargs(self) -> dict:
         return {}
@@ -417,7 +422,7 @@ class DemandFilterForm(forms.Form):
     area = forms.ModelChoiceField(
         label=_("Area"), queryset=Area.objects.none(), required=False, empty_label=_("All areas")
     )
-    month = MonthField(label=_("Month"), required=False)
+    month = PeriodMonthField(label=_("Month"), required=False)
     state = forms.ChoiceField(
         label=_("State"),
         required=False,
@@ -457,8 +462,8 @@ class DemandFilterForm(forms.Form):
         self.fields["area"].queryset = demand_areas(user)
         self.fields["household"].queryset = Household.objects.visible_to(user)
         # "from" and "to" are what the figures page links with; neither is a Python name.
-        self.fields["from"] = forms.DateField(label=_("From"), required=False, widget=_date_input())
-        self.fields["to"] = forms.DateField(label=_("To"), required=False, widget=_date_input())
+        self.fields["from"] = PeriodDateField(label=_("From"), required=False, widget=_date_input())
+        self.fields["to"] = PeriodDateField(label=_("To"), required=False, widget=_date_input())
 
     @property
     def data_in_force(self) -> dict:
@@ -555,8 +560,8 @@ class FiguresForm(forms.Form):
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["area"].queryset = demand_areas(user)
-        self.fields["from"] = forms.DateField(label=_("From"), required=False, widget=_date_input())
-        self.fields["to"] = forms.DateField(label=_("To"), required=False, widget=_date_input())
+        self.fields["from"] = PeriodDateField(label=_("From"), required=False, widget=_date_input())
+        self.fields["to"] = PeriodDateField(label=_("To"), required=False, widget=_date_input())
 
     @property
     def values(self) -> dict:

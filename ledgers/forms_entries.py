@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 
 from contact.forms_help import MonthField
 from households.models import Area, Household, HouseholdCategory, Member
+from households.validators import validate_phone
 from ledgers.models import (
     Demand,
     DifficultyRecord,
@@ -29,6 +30,41 @@ from ledgers.models import (
 
 def _date_input():
     return forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+# The years a ledger's period can mean. Far outside them a period's end (the day
+# or month after) or its midnight in UTC falls outside Python's years 1 to 9999.
+FIRST_YEAR, LAST_YEAR = 1900, 2100
+
+
+def in_ledger_years(day: date | None) -> bool:
+    return day is None or FIRST_YEAR <= day.year <= LAST_YEAR
+
+
+class PeriodDateField(forms.DateField):
+    """A filter's from/to date: a year no ledger holds is an invalid value, not a crash."""
+
+    def to_python(self, value):
+        day = super().to_python(value)
+        if not in_ledger_years(day):
+            raise forms.ValidationError(
+                _("Enter a date between %(first)d and %(last)d.")
+                % {"first": FIRST_YEAR, "last": LAST_YEAR}
+            )
+        return day
+
+
+class PeriodMonthField(MonthField):
+    """A ledger's month, YYYY-MM, within the years a ledger can mean."""
+
+    def to_python(self, value):
+        month = super().to_python(value)
+        if not in_ledger_years(month):
+            raise forms.ValidationError(
+                _("Enter a month between %(first)d and %(last)d.")
+                % {"first": FIRST_YEAR, "last": LAST_YEAR}
+            )
+        return month
 
 
 def villages_for(user):
@@ -110,7 +146,7 @@ class EntryForm(forms.ModelForm):
 class MonthlyEntryForm(EntryForm):
     """村情 and 党情: one sheet per village and month, dated the first of the month."""
 
-    month = MonthField(label=_("Month"))
+    month = PeriodMonthField(label=_("Month"))
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -295,6 +331,13 @@ class DemandContentForm(EntryForm):
         fields = ["kind", "urgency", "description", "resident_name", "resident_phone"]
         widgets = {"description": forms.Textarea(attrs={"rows": 3})}
 
+    def clean_resident_phone(self):
+        # As when recording: the resident later reopens the demand with this number.
+        phone = self.cleaned_data.get("resident_phone", "").strip()
+        if phone:
+            validate_phone(phone)
+        return phone
+
 
 class CorrectionMixin(forms.Form):
     reason = forms.CharField(
@@ -355,9 +398,9 @@ class EntryFilterForm(forms.Form):
                 empty_label=_("All villages"),
             )
         if "period" in wanted:
-            fields["month"] = MonthField(label=_("Month"), required=False)
-            fields["start"] = forms.DateField(label=_("From"), required=False, widget=_date_input())
-            fields["end"] = forms.DateField(label=_("To"), required=False, widget=_date_input())
+            fields["month"] = PeriodMonthField(label=_("Month"), required=False)
+            fields["start"] = PeriodDateField(label=_("From"), required=False, widget=_date_input())
+            fields["end"] = PeriodDateField(label=_("To"), required=False, widget=_date_input())
         if "review" in wanted:
             fields["review"] = self._choice(_("Review"), ReviewState.choices, _("Any review state"))
         if "kind" in wanted:
@@ -462,7 +505,7 @@ class LedgerSheetForm(forms.Form):
     """Which village and month to print or export: the paper ledger's page."""
 
     village = forms.ModelChoiceField(label=_("Village"), queryset=Area.objects.none())
-    month = MonthField(label=_("Month"))
+    month = PeriodMonthField(label=_("Month"))
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)

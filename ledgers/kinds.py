@@ -450,7 +450,9 @@ def difficulty_households(user, *, on: date | None = None, month: date | None = 
             given_this_year=given(date__year=on.year, date__lte=on),
             last_visit_at=Subquery(last_visit),
         )
-        .select_related("area__parent")
+        # The whole area chain: the list shows each household's full address
+        # (group, village, township), which would otherwise cost two queries a row.
+        .with_area_names()
         .prefetch_related(
             Prefetch(
                 "categories",

@@ -652,8 +652,8 @@ def entry_update(*, entry: LedgerEntry, by, fields: dict) -> LedgerEntry:
     if entry.review_state == ReviewState.RETURNED:
         entry.review_state = ReviewState.PENDING
     entry.full_clean()
+    entry._history_user = by  # before saving: history records who, outside a request too
     entry.save()
-    entry._history_user = by
     return entry
 
 

@@ -155,7 +155,7 @@ def demand_create(request):
             fields = form.record_kwargs()
             add_to = _decimal_param(request.POST, "add_to")
             if add_to is not None:
-                return _add_to_existing(request, form, add_to)
+                return _add_to_existing(request, form, add_to, visit=visit)
             duplicate = services.open_duplicate(household=fields["household"], kind=fields["kind"])
             if duplicate is not None and not (
                 Demand.objects.visible_to(request.user).filter(pk=duplicate.pk).exists()
@@ -198,7 +198,7 @@ def _uuid_or_none(value) -> uuid.UUID | None:
         return None
 
 
-def _add_to_existing(request, form, pk):
+def _add_to_existing(request, form, pk, *, visit=None):
     """The duplicate guard's "Add to it": the new description becomes a note on the open demand."""
     target = get_object_or_404(Demand.objects.visible_to(request.user), pk=pk)
     claim = f"demand-add-to:{form.cleaned_data['idempotency_key']}"
@@ -213,7 +213,13 @@ def _add_to_existing(request, form, pk):
             return render(
                 request,
                 "ledgers/demands/demand_form.html",
-                {"form": form, "household": form.cleaned_data.get("household"), "duplicate": None},
+                {
+                    "form": form,
+                    "household": form.cleaned_data.get("household"),
+                    # Sent again from this page, the demand still points back to its visit.
+                    "visit": visit,
+                    "duplicate": None,
+                },
                 status=400,
             )
         except Exception:
@@ -290,6 +296,12 @@ def demand_action(request, pk, action):
         raise Http404
     require_perm(request.user, "ledgers.view_demand")
     transition = services.TRANSITIONS[action]
+    key = _uuid_or_none(request.POST.get("idempotency_key")) if request.method == "POST" else None
+    claim = f"demand-step:{demand.pk}:{key}" if key else None
+    if claim and cache.get(claim):
+        # Sent before (double tap, retry): the step was taken; show where the demand stands,
+        # rather than refusing a second step the first one made impossible (or repeating it).
+        return redirect(demand)
     if demand.state not in transition.sources:
         return _refuse(
             request,
@@ -305,15 +317,22 @@ def demand_action(request, pk, action):
     if request.method == "POST":
         form = form_class(request.POST, request.FILES, user=request.user, demand=demand)
         if form.is_valid():
+            if claim and not cache.add(claim, action, 24 * 3600):
+                return redirect(demand)  # the same form, sent twice at once
             service = services.TRANSITION_SERVICES[action]
             try:
                 result = service(demand=demand, by=request.user, **form.service_kwargs())
             except PermissionDenied:
+                _release(claim)
                 return _refuse(
                     request, demand, _("You may not do this with this demand."), status=403
                 )
             except ValidationError as error:
+                _release(claim)  # not taken: sending it again must work
                 form.add_error(None, error)
+            except Exception:
+                _release(claim)
+                raise
             else:
                 _report_done(request, demand, action, result)
                 return redirect(demand)
@@ -334,6 +353,11 @@ def demand_action(request, pk, action):
         },
         status=status,
     )
+
+
+def _release(claim: str | None) -> None:
+    if claim:
+        cache.delete(claim)
 
 
 def _report_done(request, demand: Demand, action: str, result) -> None:
@@ -399,6 +423,8 @@ def demand_attachment(request, pk):
         DemandAttachment.objects.filter(demand__in=Demand.objects.visible_to(request.user)),
         pk=pk,
     )
+    # As for the demand's page: a scope alone (a cadre's account without a role) reads nothing.
+    require_perm(request.user, "ledgers.view_demand")
     response = FileResponse(
         attachment.file.open("rb"),
         content_type=attachment.content_type,

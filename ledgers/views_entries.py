@@ -37,6 +37,7 @@ from ledgers.forms_entries import (
     EntryFilterForm,
     LedgerSheetForm,
     correction_form_class,
+    in_ledger_years,
     month_after,
     registry_figures,
     villages_for,
@@ -529,7 +530,7 @@ def _sheet_for(request, kind: Kind):
     require_perm(request.user, kind.view_perm)
     month_param = request.GET.get("month", "")
     month = parse_month(month_param) if month_param else timezone.localdate().replace(day=1)
-    if month is None:
+    if month is None or not in_ledger_years(month):
         raise Http404
     return ledger_sheet(kind, request.user, village, month)
 

@@ -338,6 +338,33 @@ def test_add_to_it_records_the_new_words_on_the_open_demand(client, personas, ho
     assert existing.events.filter(action=Action.ADD).count() == 1
 
 
+def test_adding_to_a_demand_closed_meanwhile_keeps_the_visit_for_recording_it_anew(
+    client, personas, household
+):
+    visit = Visit.objects.create(
+        cadre=personas.cadre,
+        household=household,
+        area=personas.village,
+        method=Visit.Method.HOME,
+        situation="又停水",
+        idempotency_key=uuid.uuid4(),
+    )
+    existing = record(personas, household, kind="water")
+    client.force_login(personas.cadre.user)
+    data = new_demand_post(household, kind="water", visit=visit.pk, description="又停水三天了")
+    asked = client.post(CREATE, data)
+    assert asked.context["duplicate"] == existing
+    # While she reads the question, the office closes the old demand.
+    Demand.objects.filter(pk=existing.pk).update(state=State.CLOSED)
+    refused = client.post(CREATE, {**data, "add_to": existing.pk})
+    assert refused.status_code == 400
+    assert refused.context["visit"] == visit
+    assert f'name="visit" value="{visit.pk}"' in refused.content.decode()
+    # Sent again from that page, as a new demand: it still comes from the visit.
+    client.post(CREATE, data)
+    assert Demand.objects.exclude(pk=existing.pk).get().visit == visit
+
+
 def test_record_as_new_anyway_records_a_second_demand(client, personas, household):
     existing = record(personas, household, kind="water")
     client.force_login(personas.cadre.user)
@@ -486,6 +513,61 @@ def test_the_leader_assigns_through_the_form(client, personas, household):
     assert demand.instructions == "本周内修复"
 
 
+def test_an_assignment_sent_twice_is_taken_once(client, personas, household):
+    demand = record(personas, household)
+    client.force_login(personas.leader.user)
+    key = client.get(step_url(demand, "assign")).context["form"]["idempotency_key"].value()
+    data = {
+        "handler_cadre": personas.cadre.pk,
+        "instructions": "本周内修复",
+        "idempotency_key": key,
+    }
+    first, second = (
+        client.post(step_url(demand, "assign"), data),
+        client.post(step_url(demand, "assign"), data),
+    )
+    assert first.status_code == second.status_code == 302
+    assert second.url == demand.get_absolute_url()
+    assert demand.events.filter(action=Action.ASSIGN).count() == 1
+
+
+def test_a_resolution_sent_twice_shows_the_demand_not_a_refusal(client, personas, household):
+    demand = record(personas, household)
+    client.force_login(personas.cadre.user)
+    key = client.get(step_url(demand, "resolve")).context["form"]["idempotency_key"].value()
+    data = {"resolution": "已修复", "idempotency_key": key}
+    first, second = (
+        client.post(step_url(demand, "resolve"), data),
+        client.post(step_url(demand, "resolve"), data),
+    )
+    assert first.status_code == second.status_code == 302
+    assert demand.events.filter(action=Action.RESOLVE).count() == 1
+
+
+def test_a_step_the_service_refused_can_be_sent_again_with_the_same_form(
+    client, personas, household
+):
+    demand = record(personas, household)
+    services.demand_escalate(
+        demand=demand, by=personas.leader.user, level="township", note="需镇里协调"
+    )
+    client.force_login(personas.leader.user)
+    key = client.get(step_url(demand, "escalate")).context["form"]["idempotency_key"].value()
+    # Already with the township: refused, and the form comes back to be changed.
+    refused = client.post(
+        step_url(demand, "escalate"),
+        {"level": "township", "note": "镇里无法解决", "idempotency_key": key},
+    )
+    assert refused.status_code == 400
+    sent = client.post(
+        step_url(demand, "escalate"),
+        {"level": "county", "note": "镇里无法解决", "idempotency_key": key},
+    )
+    assert sent.status_code == 302
+    demand.refresh_from_db()
+    assert demand.escalated_to == personas.county
+
+
 def test_an_assignment_to_nobody_is_refused_and_keeps_the_instructions(client, personas, household):
     demand = record(personas, household)
     client.force_login(personas.leader.user)
@@ -524,6 +606,27 @@ def test_resolving_with_a_photo_stores_it_as_an_attachment(client, personas, hou
     assert served.status_code == 200
     assert served["Content-Type"] == "image/jpeg"
     assert b"".join(served.streaming_content)[:2] == b"\xff\xd8"
+
+
+def test_an_account_without_a_role_cannot_fetch_an_attachment_in_its_scope(
+    client, personas, household
+):
+    demand = record(personas, household)
+    services.demand_resolve(
+        demand=demand,
+        by=personas.cadre.user,
+        resolution="已填平垮塌路段",
+        files=[jpeg_upload(size=(400, 300))],
+    )
+    attachment = DemandAttachment.objects.get(demand=demand)
+    url = reverse("ledgers:demand_attachment", args=[attachment.pk])
+    client.force_login(personas.cadre.user)
+    assert client.get(url).status_code == 200
+    # 张丽's account loses its role (she left the cadre group); her profile's scope stays.
+    personas.cadre.user.groups.clear()
+    client.force_login(type(personas.cadre.user).objects.get(pk=personas.cadre.user.pk))
+    assert client.get(demand.get_absolute_url()).status_code == 403
+    assert client.get(url).status_code == 403
 
 
 def test_a_file_that_is_neither_photo_nor_pdf_is_refused_and_the_text_kept(

@@ -607,6 +607,27 @@ def test_an_approved_demand_is_corrected_through_its_content_fields(client, pers
 
 
 @pytest.mark.urls(__name__)
+def test_a_correction_of_a_demand_with_a_bad_phone_number_is_refused(client, personas, household):
+    demand = approved_demand(personas, household)
+    client.force_login(personas.cadre.user)
+    url = reverse("ledgers:entry_correct", args=["demands", demand.pk])
+    response = client.post(
+        url,
+        {
+            "kind": "roads",
+            "urgency": "light",
+            "description": "通组路有坑",
+            "resident_name": "向朝清",
+            "resident_phone": "打电话找我",
+            "reason": "电话记错了",
+        },
+    )
+    assert response.status_code == 400
+    assert "resident_phone" in response.context["form"].errors
+    assert not EntryCorrection.objects.exists()
+
+
+@pytest.mark.urls(__name__)
 def test_an_outsider_cannot_correct_a_demand(client, personas, household):
     demand = approved_demand(personas, household)
     client.force_login(personas.outsider.user)

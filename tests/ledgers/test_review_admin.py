@@ -296,6 +296,41 @@ def test_approving_from_the_change_page_approves_with_an_optional_note(reviewer,
     assert entry.reviewed_by == personas.reviewer.user
 
 
+def test_an_entry_its_author_changed_after_the_reviewer_opened_it_is_not_approved_unseen(
+    reviewer, personas
+):
+    entry = opinion(personas)
+    page = reviewer.get(reverse("admin:ledgers_opinionrecord_change", args=[entry.pk]))
+    seen = page.context["review_form"]["seen"].value()
+    assert f'name="seen" value="{seen}"' in page.content.decode()
+    # Meanwhile 张丽 rewrites it.
+    services.entry_update(entry=entry, by=personas.cadre.user, fields={"content": "路灯全坏了"})
+    review = reverse("admin:ledgers_opinionrecord_review", args=[entry.pk])
+    response = reviewer.post(review, {"_approve": "1", "note": "", "seen": seen})
+    assert response.status_code == 302
+    assert [m.level for m in get_messages(response.wsgi_request)] == [messages.WARNING]
+    entry.refresh_from_db()
+    assert entry.review_state == ReviewState.PENDING
+    # Read again, it is approved.
+    seen = reviewer.get(response.url).context["review_form"]["seen"].value()
+    reviewer.post(review, {"_approve": "1", "note": "", "seen": seen})
+    entry.refresh_from_db()
+    assert entry.review_state == ReviewState.APPROVED
+
+
+def test_a_workflow_step_after_the_reviewer_opened_a_demand_does_not_stop_the_review(
+    reviewer, personas, household
+):
+    record = demand(personas, household)
+    page = reviewer.get(reverse("admin:ledgers_demand_change", args=[record.pk]))
+    seen = page.context["review_form"]["seen"].value()
+    services.demand_resolve(demand=record, by=personas.cadre.user, resolution="已修复")
+    review = reverse("admin:ledgers_demand_review", args=[record.pk])
+    reviewer.post(review, {"_approve": "1", "note": "", "seen": seen})
+    record.refresh_from_db()
+    assert record.review_state == ReviewState.APPROVED
+
+
 def test_approving_her_own_entry_is_an_error_message_not_a_crash(reviewer, personas):
     entry = opinion(personas, by=personas.reviewer)
     review = reverse("admin:ledgers_opinionrecord_review", args=[entry.pk])
@@ -362,6 +397,29 @@ def test_a_pending_entry_is_corrected_by_the_office_and_its_history_says_who(rev
     text = page.content.decode()
     assert "村口路灯坏了五盏" in text and "村口路灯坏了三盏" in text
     assert "李秀英" in text or personas.reviewer.user.username in text
+
+
+def test_a_leader_cannot_change_someone_elses_entry_in_the_admin(client, personas):
+    entry = opinion(personas)  # recorded by 张丽
+    client.force_login(personas.leader.user)
+    change = reverse("admin:ledgers_opinionrecord_change", args=[entry.pk])
+    page = client.get(change)
+    assert page.status_code == 200  # he may read it
+    assert page.context["has_change_permission"] is False
+    response = client.post(change, _opinion_post(entry, content="村口路灯都好了"))
+    assert response.status_code == 403
+    entry.refresh_from_db()
+    assert entry.content == "村口路灯坏了三盏"
+
+
+def test_a_leader_may_still_change_his_own_pending_entry_in_the_admin(client, personas):
+    entry = opinion(personas, by=personas.leader)
+    client.force_login(personas.leader.user)
+    change = reverse("admin:ledgers_opinionrecord_change", args=[entry.pk])
+    response = client.post(change, _opinion_post(entry, content="村口路灯坏了五盏"))
+    assert response.status_code == 302
+    entry.refresh_from_db()
+    assert entry.content == "村口路灯坏了五盏"
 
 
 def test_a_returned_entry_corrected_by_the_office_goes_back_to_the_queue(reviewer, personas):

@@ -151,6 +151,12 @@ def test_every_change_of_an_entry_is_in_its_history(personas):
     assert {c.field for c in delta.changes} == {"person", "review_state"}
 
 
+def test_the_history_names_the_author_of_an_edit_made_outside_a_request(personas):
+    entry = opinion(personas)
+    services.entry_update(entry=entry, by=personas.cadre.user, fields={"person": "向朝清"})
+    assert entry.history.latest().history_user == personas.cadre.user
+
+
 # --- Corrections after approval -------------------------------------------------------------
 
 
