@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.models import User
+from django.http import Http404
 from django.urls import reverse
 from django.utils.html import format_html
 
@@ -102,10 +103,13 @@ class ScopedHistoryAdmin(ScopedAdminMixin, SimpleHistoryAdmin):
 
     def _check_scope(self, request, object_id):
         from django.contrib.admin.utils import unquote
-        from django.http import Http404
 
-        if not self.get_queryset(request).filter(pk=unquote(object_id)).exists():
-            raise Http404
+        object_id = unquote(object_id)
+        if (
+            not str(object_id).isdigit()
+            or not self.get_queryset(request).filter(pk=object_id).exists()
+        ):
+            raise Http404  # a mangled id is a record that does not exist, not a 500
 
     def history_view(self, request, object_id, extra_context=None):
         self._check_scope(request, object_id)
@@ -113,6 +117,8 @@ class ScopedHistoryAdmin(ScopedAdminMixin, SimpleHistoryAdmin):
 
     def history_form_view(self, request, object_id, version_id, extra_context=None):
         self._check_scope(request, object_id)
+        if not str(version_id).isdigit():
+            raise Http404
         return super().history_form_view(
             request, object_id, version_id, extra_context=extra_context
         )

@@ -135,3 +135,13 @@ def test_a_reviewer_sees_the_photos_of_a_visit_in_the_admin(client, db):
     page = client.get(reverse("admin:contact_visit_change", args=[visit.pk])).content.decode()
     assert reverse("contact:visit_photo", args=[photo.pk, "thumb"]) in page
     assert client.get(reverse("contact:visit_photo", args=[photo.pk, "thumb"])).status_code == 200
+
+
+def test_a_mangled_id_in_a_visits_admin_history_is_a_404(client, db):
+    from tests.contact.visit_data import build_place, make_cadre
+
+    place = build_place()
+    reviewer = make_cadre("qq_dzb", "李秀英", place.township, Role.REVIEWER)
+    client.force_login(reviewer.user)
+    assert client.get("/admin/contact/visit/abc/history/").status_code == 404
+    assert client.get("/admin/contact/helpplan/1x/history/2/").status_code == 404
