@@ -315,7 +315,8 @@ def _move(demand: Demand, *, action: str, to_state: str, by, note: str = "", fie
 def _locked(demand: Demand) -> Demand:
     """The demand re-read under a row lock: two leaders pressing at once act one after the other."""
     return (
-        Demand.objects.select_for_update()
+        # Only the demand's row: PostgreSQL cannot lock the nullable side of an outer join.
+        Demand.objects.select_for_update(of=("self",))
         .select_related("handler_cadre", "cadre")
         .get(pk=demand.pk)
     )
@@ -569,7 +570,7 @@ def demand_came_back(*, reference: str, phone: str, note: str = "", within=None)
     """
     demands = Demand.objects.all() if within is None else within
     demand = (
-        demands.select_for_update()
+        demands.select_for_update(of=("self",))
         .filter(reference=reference.strip())
         .exclude(resident_phone="")
         .first()
