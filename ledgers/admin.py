@@ -349,6 +349,7 @@ class LedgerEntryAdmin(ReviewAdminMixin, ScopedHistoryAdmin):
     through the services. Approved, the whole entry is read-only.
     """
 
+    # The entry's own columns, as the paper ledger has them (the model's content_fields by default).
     main_fields: tuple[str, ...] = ()
     workflow_fields: tuple[str, ...] = ()
     list_select_related = ("area", "recorded_by__cadre")
@@ -371,7 +372,7 @@ class LedgerEntryAdmin(ReviewAdminMixin, ScopedHistoryAdmin):
         return person_name(obj.reviewed_by) or "—"
 
     def get_fieldsets(self, request, obj=None):
-        fieldsets = [(None, {"fields": list(self.main_fields)})]
+        fieldsets = [(None, {"fields": list(self.main_fields or self.model.content_fields)})]
         if self.workflow_fields:
             fieldsets.append((_("Workflow"), {"fields": list(self.workflow_fields)}))
         fieldsets.append(
@@ -569,17 +570,6 @@ class DifficultyRecordAdmin(LedgerEntryAdmin):
     )
     list_select_related = ("area", "recorded_by__cadre", "household", "category")
     search_fields = ("household__head_name", "reason")
-    main_fields = (
-        "area",
-        "household",
-        "occurred_on",
-        "category",
-        "reason",
-        "level",
-        "recognised_on",
-        "monthly_allowance",
-        "ended_on",
-    )
 
 
 @admin.register(StabilityCase)
@@ -594,20 +584,6 @@ class StabilityCaseAdmin(LedgerEntryAdmin):
         ("area", admin.RelatedOnlyFieldListFilter),
     )
     search_fields = ("parties", "summary", "household__head_name")
-    main_fields = (
-        "area",
-        "household",
-        "occurred_on",
-        "kind",
-        "parties",
-        "summary",
-        "risk",
-        "measures",
-        "status",
-        "result",
-        "resolved_on",
-        "resolved_in_village",
-    )
 
 
 @admin.register(VillageSituation)
@@ -625,17 +601,6 @@ class VillageSituationAdmin(LedgerEntryAdmin):
     list_filter = (ReviewQueueFilter, ("area", admin.RelatedOnlyFieldListFilter))
     search_fields = ("area__name", "problems", "projects")
     autocomplete_fields = ("area",)
-    main_fields = (
-        "area",
-        "occurred_on",
-        "population",
-        "households_count",
-        "party_members",
-        "collective_income",
-        "industries",
-        "projects",
-        "problems",
-    )
 
     @admin.display(description=gettext_lazy("month"), ordering="occurred_on")
     def month(self, obj):
@@ -653,17 +618,6 @@ class OpinionRecordAdmin(LedgerEntryAdmin):
         ("area", admin.RelatedOnlyFieldListFilter),
     )
     search_fields = ("content", "person", "response")
-    main_fields = (
-        "area",
-        "household",
-        "occurred_on",
-        "topic",
-        "content",
-        "person",
-        "response",
-        "rectified",
-        "rectified_on",
-    )
 
     @admin.display(description=gettext_lazy("opinion or suggestion"))
     def short_content(self, obj):
@@ -682,16 +636,6 @@ class PartySituationAdmin(LedgerEntryAdmin):
     list_filter = (ReviewQueueFilter, ("area", admin.RelatedOnlyFieldListFilter))
     search_fields = ("branch", "organisation_problems", "members_demands")
     autocomplete_fields = ("area",)
-    main_fields = (
-        "area",
-        "occurred_on",
-        "branch",
-        "members",
-        "old_members_visited",
-        "members_demands",
-        "organisation_problems",
-        "measures",
-    )
 
     @admin.display(description=gettext_lazy("month"), ordering="occurred_on")
     def month(self, obj):
