@@ -106,7 +106,7 @@ class ScopedHistoryAdmin(ScopedAdminMixin, SimpleHistoryAdmin):
 
         object_id = unquote(object_id)
         if (
-            not str(object_id).isdigit()
+            not str(object_id).isdecimal()
             or not self.get_queryset(request).filter(pk=object_id).exists()
         ):
             raise Http404  # a mangled id is a record that does not exist, not a 500
@@ -117,7 +117,7 @@ class ScopedHistoryAdmin(ScopedAdminMixin, SimpleHistoryAdmin):
 
     def history_form_view(self, request, object_id, version_id, extra_context=None):
         self._check_scope(request, object_id)
-        if not str(version_id).isdigit():
+        if not str(version_id).isdecimal():
             raise Http404
         return super().history_form_view(
             request, object_id, version_id, extra_context=extra_context

@@ -71,7 +71,7 @@ def int_param(request, name: str) -> int | None:
     value = request.GET.get(name, "")
     if not value:
         return None
-    if not value.isdigit():
+    if not value.isdecimal():  # isdigit() lets "²" through to int()
         raise Http404
     return int(value)
 

@@ -53,13 +53,12 @@ def _returned_corrections(user):
         created_at__gt=OuterRef("created_at"),
     )
     return (
-        EntryCorrection.objects.visible_to(user)
-        .filter(
+        # Only the user's own: every scope rule lets through what one wrote.
+        EntryCorrection.objects.filter(
             author=user,
             state=ReviewState.RETURNED,
             reviewed_at__gte=timezone.now() - CORRECTIONS_SHOWN_FOR,
-        )
-        .exclude(Exists(newer))  # already sent again
+        ).exclude(Exists(newer))  # already sent again
     )
 
 
@@ -70,8 +69,7 @@ def _returned_refs(user) -> list[tuple[int, int, datetime | None]]:
     and that costs one query rather than seven.
     """
     parts = [
-        model.objects.visible_to(user)
-        .filter(recorded_by=user, review_state=ReviewState.RETURNED)
+        model.objects.filter(recorded_by=user, review_state=ReviewState.RETURNED)
         .annotate(ledger_number=Value(number, output_field=IntegerField()))
         .order_by()
         .values_list("pk", "reviewed_at", "ledger_number")

@@ -506,9 +506,12 @@ def demand_return_visit(
         visited_at=visited_at or timezone.now(),
         visit=visit,
     )
-    summary = f"{record.get_satisfaction_display()}, {record.get_solved_display()}"
+    summary = _("%(satisfaction)s, %(solved)s.") % {
+        "satisfaction": record.get_satisfaction_display(),
+        "solved": record.get_solved_display(),
+    }
     if comment:
-        summary = f"{summary}. {comment}"
+        summary = f"{summary} {comment}"
     if record.reopens:
         DemandEvent.objects.create(
             demand=demand,

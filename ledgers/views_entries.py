@@ -20,6 +20,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import IntegrityError, transaction
+from django.db.models import Count, Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
@@ -106,16 +107,14 @@ def index(request):
     for kind in KINDS:
         if not user.has_perm(kind.view_perm):
             continue
-        entries = kind.model.objects.visible_to(user)
-        ledgers.append(
-            {
-                "kind": kind,
-                "total": difficulty_households(user).count() if kind.derived else entries.count(),
-                "this_month": entries.in_period(month, following).count(),
-                "awaiting": entries.awaiting_review().count(),
-                "can_add": user.has_perm(kind.add_perm),
-            }
+        counts = kind.model.objects.visible_to(user).aggregate(
+            total=Count("pk"),
+            this_month=Count("pk", filter=Q(occurred_on__gte=month, occurred_on__lt=following)),
+            awaiting=Count("pk", filter=Q(review_state=ReviewState.PENDING)),
         )
+        if kind.derived:
+            counts["total"] = difficulty_households(user).count()
+        ledgers.append({"kind": kind, **counts, "can_add": user.has_perm(kind.add_perm)})
     sheet_form = LedgerSheetForm(user=user)
     return render(
         request,
