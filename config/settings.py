@@ -196,8 +196,9 @@ SECURE_REFERRER_POLICY = "same-origin"
 # Celery: file-system broker under var/ unless REDIS_URL names a server.
 BROKER_DIR = VAR_DIR / "broker"
 if REDIS_URL:
-    CELERY_BROKER_URL = REDIS_URL
-    CELERY_BROKER_TRANSPORT_OPTIONS = {}
+    CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=REDIS_URL)
+    # A Redis that accepts and never answers must not hold a worker or the publisher forever.
+    CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 2, "socket_timeout": 10}
 else:
     for sub in ("queue", "processed"):
         (BROKER_DIR / sub).mkdir(parents=True, exist_ok=True)
@@ -218,7 +219,31 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
-CELERY_BEAT_SCHEDULE = {}
+# The reminder sweep (contact.reminders): a static schedule, as beat reads it at start.
+REMINDER_SWEEP_SECONDS = env.int("REMINDER_SWEEP_SECONDS", default=300)
+CELERY_BEAT_SCHEDULE = {
+    "reminder-sweep": {
+        "task": "contact.sweep_due_items",
+        "schedule": REMINDER_SWEEP_SECONDS,
+        # A sweep queued while no worker ran is dropped, not piled up: the next one does its work.
+        "options": {"expires": REMINDER_SWEEP_SECONDS},
+    },
+}
+
+# Reminders by e-mail (Django's backend: SMTP in production, set by EMAIL_* variables) and SMS.
+EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.filebased.EmailBackend")
+EMAIL_FILE_PATH = env.str("EMAIL_FILE_PATH", default=str(VAR_DIR / "mail"))
+EMAIL_HOST = env.str("EMAIL_HOST", default="localhost")
+EMAIL_PORT = env.int("EMAIL_PORT", default=25)
+EMAIL_HOST_USER = env.str("EMAIL_HOST_USER", default="")
+EMAIL_HOST_PASSWORD = env.str("EMAIL_HOST_PASSWORD", default="")
+EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=False)
+EMAIL_TIMEOUT = 20
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="民情通 <minqingtong@localhost>")
+# The class that sends SMS: a county's gateway implements contact.reminders.SmsSender.
+SMS_SENDER = env.str("SMS_SENDER", default="contact.reminders.LoggingSmsSender")
+# Where links in e-mails point.
+SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
 
 LOGGING = {
     "version": 1,

@@ -292,3 +292,142 @@ class ResidentMessageAdmin(ScopedAdminMixin, admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False
+
+
+# --- Reminders ---------------------------------------------------------------------------
+
+from django.utils.translation import gettext_lazy  # noqa: E402
+
+from contact.models import (  # noqa: E402
+    DueItem,
+    Notification,
+    Reminder,
+    ReminderSettings,
+    TaskFailure,
+)
+
+
+class ReminderInline(admin.TabularInline):
+    model = Reminder
+    extra = 0
+    can_delete = False
+    fields = ["kind", "sent_at", "recipients"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(DueItem)
+class DueItemAdmin(ScopedAdminMixin, admin.ModelAdmin):
+    """What is due and what the sweep sent about it; written by the system, read here."""
+
+    list_display = ["due_on", "kind", "title", "cadre", "area", "state", "escalation_level"]
+    list_filter = ["state", "kind", "escalation_level", "due_on"]
+    search_fields = ["title", "cadre__name", "area__name"]
+    list_select_related = ["cadre", "area"]
+    date_hierarchy = "due_on"
+    inlines = [ReminderInline]
+    readonly_fields = [
+        "kind",
+        "state",
+        "due_on",
+        "title",
+        "url",
+        "cadre",
+        "area",
+        "household",
+        "escalation_level",
+        "created_at",
+        "closed_at",
+    ]
+    exclude = ["source_type", "source_id"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Notification)
+class NotificationAdmin(admin.ModelAdmin):
+    """Every notification sent and how its e-mail and SMS went; an administrator's view only."""
+
+    list_display = ["created_at", "user", "kind", "title", "read_at", "email_state", "sms_state"]
+    list_filter = ["kind", "email_state", "sms_state"]
+    search_fields = ["title", "user__username", "user__cadre__name"]
+    list_select_related = ["user"]
+    readonly_fields = [f.name for f in Notification._meta.fields]
+
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request)
+        if scope_for(request.user).everything:
+            return queryset
+        return queryset.filter(user__cadre__in=Cadre.objects.visible_to(request.user))
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(ReminderSettings)
+class ReminderSettingsAdmin(ScopedChoicesMixin, admin.ModelAdmin):
+    """A county's return-visit delay, escalation ladder, digest time and ledger day."""
+
+    list_display = [
+        "county",
+        "return_visit_days",
+        "escalate_village_leader_days",
+        "escalate_secretary_days",
+        "escalate_supervision_days",
+        "digest_time",
+        "ledger_submission_day",
+    ]
+    list_select_related = ["county"]
+    fieldsets = [
+        (None, {"fields": ["county", "return_visit_days", "ledger_submission_day"]}),
+        (
+            gettext_lazy("Escalation ladder"),
+            {
+                "fields": [
+                    "escalate_village_leader_days",
+                    "escalate_secretary_days",
+                    "escalate_supervision_days",
+                ],
+                "description": gettext_lazy(
+                    "An item still overdue after this many working days goes up one rung; each "
+                    "rung is sent once and shows on the item's trail."
+                ),
+            },
+        ),
+        (gettext_lazy("Delivery"), {"fields": ["digest_time", "send_email", "send_sms"]}),
+    ]
+
+    def get_queryset(self, request):
+        from households.models import Area
+
+        return (
+            super()
+            .get_queryset(request)
+            .filter(county__in=Area.objects.visible_to(request.user))
+            .select_related("county")
+        )
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # without a row the defaults apply
+
+
+@admin.register(TaskFailure)
+class TaskFailureAdmin(admin.ModelAdmin):
+    """Background tasks that failed after all their retries."""
+
+    list_display = ["failed_at", "task_name", "exception", "resolved"]
+    list_filter = ["resolved", "task_name"]
+    list_editable = ["resolved"]
+    readonly_fields = ["task_name", "task_id", "args", "exception", "traceback", "failed_at"]
+
+    def has_add_permission(self, request):
+        return False

@@ -7,7 +7,7 @@ class ContactConfig(AppConfig):
     verbose_name = _("Cadre contact")
 
     def ready(self):
-        from contact import signals  # noqa: F401
+        from contact import due, signals  # noqa: F401
         from contact.scope import resolve_scope
         from households.scope import register_scope_resolver
 

@@ -9,7 +9,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 from django.conf import settings
-from django.core.validators import MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
@@ -749,3 +749,333 @@ class ResidentMessage(models.Model):
 
     def __str__(self):
         return self.text[:30]
+
+
+# --- Reminders ---------------------------------------------------------------------
+#
+# Every due date is a row (DueItem), written in the same transaction as the record that
+# causes it. Celery beat's sweep (contact.tasks) reads the rows and records each reminder
+# or escalation once (Reminder, unique per item and kind), with the notifications it
+# sends (Notification, unique per user and key). The paper version was the township
+# office's wall calendar and a secretary's phone calls.
+
+
+class DueItemQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """Items in the user's areas, and always those that concern the user."""
+        scope = scope_for(user)
+        if scope.everything:
+            return self
+        return self.filter(scope.area_q("area__") | Q(cadre__user=user))
+
+    def open(self):
+        return self.filter(state__in=DueItem.OPEN_STATES)
+
+    def overdue(self, today=None):
+        return self.open().filter(due_on__lt=today or timezone.localdate())
+
+
+class DueItem(models.Model):
+    """Something a cadre must do by a date: a visit, a deadline, a return visit, a duty.
+
+    One row per source record, kind and due date. When the date moves (a visit
+    was made, a demand reopened) the open row is cancelled and a new one is
+    opened, so the reminders of the old date stay on its trail and the new date
+    gets its own.
+    """
+
+    class Kind(models.TextChoices):
+        VISIT = "visit", _("Household visit")
+        DEMAND = "demand", _("Demand deadline")
+        RETURN_VISIT = "return_visit", _("Return visit")
+        NEXT_STEP = "next_step", _("Next step")
+        LEDGER = "ledger", _("Monthly ledger submission")
+        RECEPTION = "reception", _("Reception-day duty")
+        BOX = "box", _("Suggestion-box opening")
+
+    class State(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        REMINDED = "reminded", _("Reminded")
+        ESCALATED = "escalated", _("Escalated")
+        DONE = "done", pgettext_lazy("due item state", "Done")
+        CANCELLED = "cancelled", _("Cancelled")
+
+    OPEN_STATES = (State.PENDING, State.REMINDED, State.ESCALATED)
+    # Kinds the cadre closes with a button: nothing else in the system says they are done.
+    MANUAL_KINDS = (Kind.NEXT_STEP, Kind.RECEPTION)
+
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    state = models.CharField(
+        _("state"), max_length=20, choices=State.choices, default=State.PENDING
+    )
+    due_on = models.DateField(_("due on"))
+    title = models.CharField(_("what is due"), max_length=200)
+    url = models.CharField(_("link"), max_length=200, blank=True)
+    cadre = models.ForeignKey(
+        Cadre,
+        verbose_name=_("responsible cadre"),
+        on_delete=models.CASCADE,
+        related_name="due_items",
+        null=True,
+        blank=True,
+    )
+    area = models.ForeignKey(
+        Area, verbose_name=_("area"), on_delete=models.PROTECT, related_name="due_items"
+    )
+    household = models.ForeignKey(
+        "households.Household",
+        verbose_name=_("household"),
+        on_delete=models.CASCADE,
+        related_name="due_items",
+        null=True,
+        blank=True,
+    )
+    source_type = models.ForeignKey(
+        "contenttypes.ContentType", on_delete=models.CASCADE, related_name="+"
+    )
+    source_id = models.PositiveBigIntegerField()
+    escalation_level = models.PositiveSmallIntegerField(_("escalation level"), default=0)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+
+    objects = DueItemQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("due item")
+        verbose_name_plural = _("due items")
+        ordering = ["due_on", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["source_type", "source_id", "kind", "due_on"],
+                name="one_due_item_per_source_kind_date",
+            ),
+            models.UniqueConstraint(
+                fields=["source_type", "source_id", "kind"],
+                condition=Q(state__in=["pending", "reminded", "escalated"]),
+                name="one_open_due_item_per_source_kind",
+            ),
+        ]
+        indexes = [
+            # The sweep: open items by date.
+            models.Index(fields=["state", "due_on"], name="dueitem_sweep"),
+            # A cadre's home page and digest.
+            models.Index(fields=["cadre", "state", "due_on"], name="dueitem_cadre"),
+            # The source's own items, when it changes.
+            models.Index(fields=["source_type", "source_id"], name="dueitem_source"),
+        ]
+
+    def __str__(self):
+        return f"{self.due_on:%Y-%m-%d} {self.title}"
+
+    def get_absolute_url(self):
+        return reverse("contact:due_item", args=[self.pk])
+
+    @property
+    def is_open(self) -> bool:
+        return self.state in self.OPEN_STATES
+
+    @property
+    def is_overdue(self) -> bool:
+        return self.is_open and self.due_on < timezone.localdate()
+
+    def closable_by(self, user) -> bool:
+        return (
+            self.is_open
+            and self.kind in self.MANUAL_KINDS
+            and self.cadre_id is not None
+            and self.cadre.user_id == user.pk
+        )
+
+
+class Reminder(models.Model):
+    """One reminder or escalation of a due item, sent once: the item's trail."""
+
+    class Kind(models.TextChoices):
+        BEFORE = "before", _("Reminder the day before")
+        ON_DAY = "on_day", _("Reminder on the day")
+        ESCALATION_1 = "escalation_1", _("Escalated to the village's 包村 leader")
+        ESCALATION_2 = "escalation_2", _("Escalated to the township's party secretary")
+        ESCALATION_3 = "escalation_3", _("Escalated to the supervision office")
+
+    item = models.ForeignKey(
+        DueItem, verbose_name=_("due item"), on_delete=models.CASCADE, related_name="reminders"
+    )
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    sent_at = models.DateTimeField(_("sent at"), default=timezone.now)
+    recipients = models.CharField(_("sent to"), max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = _("reminder")
+        verbose_name_plural = _("reminders")
+        ordering = ["sent_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["item", "kind"], name="one_reminder_per_item_kind")
+        ]
+
+    def __str__(self):
+        return f"{self.item} — {self.get_kind_display()}"
+
+    @property
+    def is_escalation(self) -> bool:
+        return self.kind.startswith("escalation")
+
+
+class NotificationQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """A user reads only their own notifications, whatever their scope."""
+        return self.filter(user=user)
+
+    def unread(self):
+        return self.filter(read_at__isnull=True)
+
+
+class Notification(models.Model):
+    """What the bell shows, and what goes out by e-mail and SMS."""
+
+    class Kind(models.TextChoices):
+        REMINDER = "reminder", _("Reminder")
+        ESCALATION = "escalation", _("Escalation")
+        DIGEST = "digest", _("Daily digest")
+        MESSAGE = "message", _("Message")
+
+    class Delivery(models.TextChoices):
+        NONE = "none", _("Not sent this way")
+        PENDING = "pending", _("Waiting")
+        SENDING = "sending", _("Sending")
+        SENT = "sent", _("Sent")
+        FAILED = "failed", _("Failed")
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        on_delete=models.CASCADE,
+        related_name="notifications",
+    )
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    # What makes it unique for the user: "reminder:12", "digest:2026-11-23".
+    key = models.CharField(max_length=60)
+    title = models.CharField(_("title"), max_length=200)
+    body = models.TextField(_("text"), blank=True)
+    url = models.CharField(_("link"), max_length=200, blank=True)
+    reminder = models.ForeignKey(
+        Reminder,
+        verbose_name=_("reminder"),
+        on_delete=models.CASCADE,
+        related_name="notifications",
+        null=True,
+        blank=True,
+    )
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    read_at = models.DateTimeField(_("read at"), null=True, blank=True)
+    email_state = models.CharField(
+        _("e-mail"), max_length=10, choices=Delivery.choices, default=Delivery.NONE
+    )
+    sms_state = models.CharField(
+        _("SMS"), max_length=10, choices=Delivery.choices, default=Delivery.NONE
+    )
+    # When a worker took the e-mail or SMS to send it: a claim this old was a worker that died.
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(_("delivery attempts"), default=0)
+
+    objects = NotificationQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "key"], name="one_notification_per_user_key")
+        ]
+        indexes = [
+            # The bell's unread count on every page.
+            models.Index(fields=["user", "read_at"], name="notification_unread"),
+            # The sweep's look for deliveries that never went out.
+            models.Index(fields=["email_state", "sms_state"], name="notification_delivery"),
+        ]
+
+    def __str__(self):
+        return self.title
+
+
+class ReminderSettings(models.Model):
+    """A county's reminder rules: when return visits are due, the escalation ladder, the digest.
+
+    Deadlines per urgency are the ledgers' county settings, and visit
+    cadences are set on each household category.
+    """
+
+    county = models.OneToOneField(
+        Area,
+        verbose_name=_("county"),
+        on_delete=models.CASCADE,
+        related_name="reminder_settings",
+        limit_choices_to={"level": "county"},
+    )
+    return_visit_days = models.PositiveSmallIntegerField(
+        _("return visit due after (days)"),
+        default=7,
+        validators=[MinValueValidator(1)],
+        help_text=_("Days after a demand is resolved."),
+    )
+    escalate_village_leader_days = models.PositiveSmallIntegerField(
+        _("to the 包村 leader after (working days)"),
+        null=True,
+        blank=True,
+        default=1,
+        validators=[MinValueValidator(1)],
+        help_text=_("Working days overdue. Empty: this rung is skipped."),
+    )
+    escalate_secretary_days = models.PositiveSmallIntegerField(
+        _("to the township's party secretary after (working days)"),
+        null=True,
+        blank=True,
+        default=3,
+        validators=[MinValueValidator(1)],
+    )
+    escalate_supervision_days = models.PositiveSmallIntegerField(
+        _("to the supervision office (督查/纪委) after (working days)"),
+        null=True,
+        blank=True,
+        default=5,
+        validators=[MinValueValidator(1)],
+    )
+    digest_time = models.TimeField(
+        _("daily digest at"),
+        default="07:30",
+        help_text=_("Local time. Each cadre with something due gets the day's digest."),
+    )
+    ledger_submission_day = models.PositiveSmallIntegerField(
+        _("ledgers submitted by day of month"),
+        default=25,
+        validators=[MinValueValidator(1), MaxValueValidator(28)],
+        help_text=_("1 to 28, so that every month has the day."),
+    )
+    send_email = models.BooleanField(_("send e-mail"), default=True)
+    send_sms = models.BooleanField(_("send SMS"), default=True)
+
+    class Meta:
+        verbose_name = _("reminder settings")
+        verbose_name_plural = _("reminder settings")
+
+    def __str__(self):
+        return str(self.county)
+
+
+class TaskFailure(models.Model):
+    """A background task that failed after all its retries: what the administrator must look at."""
+
+    task_name = models.CharField(_("task"), max_length=200)
+    task_id = models.CharField(_("task id"), max_length=64, unique=True)
+    args = models.TextField(_("arguments"), blank=True)
+    exception = models.TextField(_("error"))
+    traceback = models.TextField(_("traceback"), blank=True)
+    failed_at = models.DateTimeField(_("failed at"), default=timezone.now)
+    resolved = models.BooleanField(_("dealt with"), default=False)
+
+    class Meta:
+        verbose_name = _("failed task")
+        verbose_name_plural = _("failed tasks")
+        ordering = ["-failed_at"]
+
+    def __str__(self):
+        return f"{self.task_name} {timezone.localtime(self.failed_at):%Y-%m-%d %H:%M}"

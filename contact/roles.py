@@ -38,6 +38,8 @@ _VIEW_CONTACT = [
     "contact.view_suggestionbox",
     "contact.view_suggestionboxopening",
     "contact.view_residentmessage",
+    "contact.view_dueitem",
+    "contact.view_reminder",
 ]
 
 # What a cadre does in a courtyard: log visits, hand over assistance, open the box.
@@ -114,6 +116,12 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "contact.view_cadre",
         "contact.add_cadre",
         "contact.change_cadre",
+        "contact.view_remindersettings",
+        "contact.add_remindersettings",
+        "contact.change_remindersettings",
+        "contact.view_notification",
+        "contact.view_taskfailure",
+        "contact.change_taskfailure",
         "auth.view_user",
         "auth.add_user",
         "auth.change_user",

@@ -114,8 +114,15 @@ def pairing_refresh_due(*, pairing: Pairing) -> None:
         due = pairing.start_date + timedelta(days=min(cadence, FIRST_VISIT_DAYS))
     else:
         due = timezone.localdate(last) + timedelta(days=cadence)
+    visited = last is not None and last != pairing.last_visit_at
     Pairing.objects.filter(pk=pairing.pk).update(last_visit_at=last, next_visit_due=due)
     pairing.last_visit_at, pairing.next_visit_due = last, due
+    # The due item moves in the same transaction: done if a visit moved it, else re-dated.
+    from contact.due import pairing_sync_due, pairing_visited
+
+    if visited:
+        pairing_visited(pairing)
+    pairing_sync_due(pairing)
 
 
 @transaction.atomic
@@ -183,6 +190,9 @@ def pairing_end(*, pairing: Pairing, end_date: date | None = None, reason: str =
         end_date = pairing.start_date
     Pairing.objects.filter(pk=pairing.pk).update(end_date=end_date, ended_reason=reason[:100])
     pairing.end_date, pairing.ended_reason = end_date, reason[:100]
+    from contact.due import pairing_sync_due
+
+    pairing_sync_due(pairing)
 
 
 @transaction.atomic

@@ -35,3 +35,133 @@ def _stamp_password_change(sender, instance, created, **kwargs):
         password_changed_at=timezone.now(), must_change_password=not by_self
     )
     instance._password_changed = False
+
+
+# --- Due items, in the transaction that changes their source ---------------------------------
+# Signals rather than service calls alone: the admin and the roster import save models
+# directly, and their changes must move due dates too.
+
+from django.db.models.signals import m2m_changed, post_delete  # noqa: E402
+
+from contact.models import (  # noqa: E402
+    Pairing,
+    ReceptionDuty,
+    SuggestionBox,
+    SuggestionBoxOpening,
+    Visit,
+    VisitCorrection,
+)
+
+
+@receiver(post_save, sender=Pairing, dispatch_uid="contact.due_pairing")
+def _pairing_due(sender, instance, raw=False, **kwargs):
+    if raw:
+        return
+    from contact.due import pairing_sync_due
+
+    pairing_sync_due(instance)
+
+
+@receiver(post_save, sender=Visit, dispatch_uid="contact.due_visit")
+def _visit_due(sender, instance, created, raw=False, **kwargs):
+    if raw:
+        return
+    from contact.due import visit_follows_up, visit_sync_due
+
+    if created:
+        visit_follows_up(instance)
+    visit_sync_due(instance)
+
+
+@receiver(post_save, sender=VisitCorrection, dispatch_uid="contact.due_visit_correction")
+def _visit_correction_due(sender, instance, created, raw=False, **kwargs):
+    if raw:
+        return
+    from contact.due import visit_sync_due
+
+    visit_sync_due(instance.visit)
+
+
+@receiver(post_save, sender=ReceptionDuty, dispatch_uid="contact.due_duty")
+def _duty_due(sender, instance, raw=False, **kwargs):
+    if raw:
+        return
+    from contact.due import duty_sync_due
+
+    duty_sync_due(instance)
+
+
+@receiver(post_delete, sender=ReceptionDuty, dispatch_uid="contact.due_duty_deleted")
+def _duty_deleted(sender, instance, **kwargs):
+    from contact.due import due_cancel
+
+    due_cancel(source=instance)
+
+
+@receiver(post_save, sender=SuggestionBox, dispatch_uid="contact.due_box")
+def _box_due(sender, instance, raw=False, **kwargs):
+    if raw:
+        return
+    from contact.due import box_sync_due
+
+    box_sync_due(instance)
+
+
+@receiver(m2m_changed, sender=SuggestionBox.keyholders.through, dispatch_uid="contact.due_box_keys")
+def _box_keyholders(sender, instance, action, reverse=False, **kwargs):
+    if action.startswith("post_") and not reverse and isinstance(instance, SuggestionBox):
+        from contact.due import box_sync_due
+
+        box_sync_due(instance)
+
+
+@receiver(post_save, sender=SuggestionBoxOpening, dispatch_uid="contact.due_box_opened")
+def _box_opened(sender, instance, created, raw=False, **kwargs):
+    if raw or not created:
+        return
+    from contact.due import box_sync_due
+
+    box_sync_due(instance.box, opened=True)
+
+
+def _household_categories_changed(sender, instance, action, reverse=False, pk_set=None, **kwargs):
+    """A household's categories set its cadence: its next visit moves with them."""
+    if not action.startswith("post_"):
+        return
+    from contact.services import pairing_refresh_due
+    from households.models import Household
+
+    if reverse:  # a category's households changed
+        households = Household.objects.filter(pk__in=pk_set or ())
+    else:
+        households = [instance]
+    for pairing in Pairing.objects.active().filter(
+        kind=Pairing.Kind.HOUSEHOLD, household__in=households
+    ):
+        pairing_refresh_due(pairing=pairing)
+
+
+def _category_saved(sender, instance, created, raw=False, **kwargs):
+    """A category's cadence changed in the admin: its households' next visits move."""
+    if raw or created:
+        return
+    from contact.services import pairing_refresh_due
+
+    for pairing in Pairing.objects.active().filter(
+        kind=Pairing.Kind.HOUSEHOLD, household__categories=instance
+    ):
+        pairing_refresh_due(pairing=pairing)
+
+
+def connect_category_signal():
+    from households.models import Household, HouseholdCategory
+
+    post_save.connect(_category_saved, sender=HouseholdCategory, dispatch_uid="contact.due_cadence")
+    m2m_changed.connect(
+        _household_categories_changed,
+        sender=Household.categories.through,
+        dispatch_uid="contact.due_categories",
+    )
+
+
+connect_category_signal()

@@ -8,7 +8,7 @@ class LedgersConfig(AppConfig):
 
     def ready(self):
         from contact.roles import register_role_permissions
-        from ledgers import handover, home, panels, signals  # noqa: F401
+        from ledgers import handover, home, panels, reminders, signals  # noqa: F401
         from ledgers.roles import LEDGER_PERMISSIONS
 
         register_role_permissions(LEDGER_PERMISSIONS)
