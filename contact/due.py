@@ -226,6 +226,8 @@ def visit_sync_due(visit: Visit) -> None:
 
 def visit_follows_up(visit: Visit) -> None:
     """A new visit to a household by the same cadre is the follow-up of earlier next steps."""
+    if visit.reception_duty_id:
+        due_done(source=visit.reception_duty, kind=Kind.RECEPTION)
     if visit.household_id is None:
         return
     earlier = Visit.objects.filter(
@@ -237,8 +239,6 @@ def visit_follows_up(visit: Visit) -> None:
         kind=Kind.NEXT_STEP,
         state__in=DueItem.OPEN_STATES,
     ).update(state=State.DONE, closed_at=timezone.now())
-    if visit.reception_duty_id:
-        due_done(source=visit.reception_duty, kind=Kind.RECEPTION)
 
 
 def duty_sync_due(duty: ReceptionDuty) -> None:

@@ -5,7 +5,7 @@ posts and phone numbers, the same details a contact card (干群联系卡,
 seeds 000, 002, 004) gives residents.
 """
 
-from datetime import timedelta
+from datetime import time, timedelta
 from decimal import Decimal
 
 from django.conf import settings
@@ -1041,7 +1041,7 @@ class ReminderSettings(models.Model):
     )
     digest_time = models.TimeField(
         _("daily digest at"),
-        default="07:30",
+        default=time(7, 30),
         help_text=_("Local time. Each cadre with something due gets the day's digest."),
     )
     ledger_submission_day = models.PositiveSmallIntegerField(

@@ -257,8 +257,8 @@ def remind_item(item_id: int, *, today: date, result: SweepResult | None = None)
         county = settings_for(item.area)
         had = set(item.reminders.values_list("kind", flat=True))
         for kind in reached(item, today, county):
-            if kind in had:
-                continue
+            if kind in had or (kind == Kind.BEFORE and had):
+                continue  # sent already; or "due tomorrow" after a later one (the clock went back)
             users = recipients(item, kind)
             names = Cadre.objects.filter(user__in=users).values_list("name", flat=True)
             try:
@@ -355,7 +355,7 @@ def digest_lines(user, today: date) -> list[str]:
 def digest_send(*, user, today: date) -> Notification | None:
     """The user's digest for the day, once; None when there is nothing to say or it was sent."""
     key = f"digest:{today:%Y-%m-%d}"
-    if Notification.objects.filter(user=user, key=key).exists():
+    if Notification.objects.filter(user=user, kind=Notification.Kind.DIGEST, key__gte=key).exists():
         return None
     lines = digest_lines(user, today)
     if not lines:
@@ -394,7 +394,9 @@ def digest_all(*, now: datetime) -> int:
         candidates = getattr(section, "candidates", None)
         if candidates is not None:
             user_ids.update(candidates(today))
-    user_ids -= set(Notification.objects.filter(key=key).values_list("user_id", flat=True))
+    # Keys sort by date: a clock set back does not bring a second digest for an earlier day.
+    sent_already = Notification.objects.filter(kind=Notification.Kind.DIGEST, key__gte=key)
+    user_ids -= set(sent_already.values_list("user_id", flat=True))
     sent, cache = 0, {}
     cadres = Cadre.objects.filter(user_id__in=user_ids).select_related("user", "scope_area")
     for cadre in cadres:

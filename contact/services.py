@@ -298,11 +298,7 @@ def visit_create(
                     given_by=cadre,
                     **row,
                 )
-            if household is not None:
-                for pairing in Pairing.objects.filter(
-                    kind=Pairing.Kind.HOUSEHOLD, household=household, end_date__isnull=True
-                ):
-                    pairing_refresh_due(pairing=pairing)
+            # The household's next visit moves with it: contact.signals, for the admin's visits too.
     except IntegrityError:
         # Two copies of the same send raced; the other one won.
         existing = Visit.objects.filter(idempotency_key=idempotency_key).first()

@@ -70,6 +70,13 @@ def _visit_due(sender, instance, created, raw=False, **kwargs):
 
     if created:
         visit_follows_up(instance)
+        if instance.household_id:
+            from contact.services import pairing_refresh_due
+
+            for pairing in Pairing.objects.filter(
+                kind=Pairing.Kind.HOUSEHOLD, household_id=instance.household_id, end_date=None
+            ):
+                pairing_refresh_due(pairing=pairing)
     visit_sync_due(instance)
 
 

@@ -29,3 +29,7 @@ urlpatterns += views_cards.urlpatterns + views_coverage.urlpatterns
 from contact import views_help, views_reception  # noqa: E402
 
 urlpatterns += views_help.urlpatterns + views_reception.urlpatterns
+
+from contact import views_reminders  # noqa: E402
+
+urlpatterns += views_reminders.urlpatterns
