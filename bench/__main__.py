@@ -55,6 +55,10 @@ TARGETS = {
     "demand page with its trail": (15.0, 25),
     "review queue (admin demands)": (30.0, 25),
     "ledger xlsx, one village and month": (20.0, 20),
+    # Beat runs the sweep every few minutes; once the day's reminders are out, a sweep
+    # over the whole county's open items must cost a few batched queries, not one per item.
+    "reminder sweep with nothing new": (60.0, 20),
+    "notifications, one page": (12.0, 12),
 }
 # Peak memory of exporting every member of the county, relative to exporting one township
 # (both several read chunks long): the roster is written row by row, so five times the
@@ -140,6 +144,22 @@ def main() -> int:
         supervisor,
         "get",
         reverse("ledgers:ledger_xlsx", args=["demands"]) + f"?village={village.pk}&month={month}",
+    )
+
+    from contact.reminders import sweep
+
+    sweep()  # the day's reminders and digests go out; the next sweep finds nothing new
+    samples, queries = [], 0
+    for _ in range(5):
+        with CaptureQueriesContext(connection) as ctx:
+            start = time.perf_counter()
+            result = sweep()
+            samples.append(time.perf_counter() - start)
+        assert result.reminders == 0, result
+        queries = len(ctx.captured_queries)
+    results["reminder sweep with nothing new"] = (statistics.median(samples), queries)
+    results["notifications, one page"] = timed(
+        cadre_client, "get", reverse("contact:notifications")
     )
 
     import uuid

@@ -97,6 +97,14 @@ class Cadre(models.Model):
         return age.days >= settings.PASSWORD_MAX_AGE_DAYS
 
 
+def person_name(user) -> str:
+    """A user as colleagues know them: the cadre's name, else the account name."""
+    if user is None:
+        return ""
+    cadre = getattr(user, "cadre", None)
+    return cadre.name if cadre else (user.get_full_name() or user.get_username())
+
+
 class PairingQuerySet(models.QuerySet):
     def visible_to(self, user):
         scope = scope_for(user)

@@ -271,7 +271,9 @@ def remind_item(item_id: int, *, today: date, result: SweepResult | None = None)
             new += 1
             title, body = _reminder_text(item, kind)
             notification_kind = (
-                Notification.Kind.ESCALATION if reminder.is_escalation else Notification.Kind.REMINDER
+                Notification.Kind.ESCALATION
+                if reminder.is_escalation
+                else Notification.Kind.REMINDER
             )
             for user in users:
                 if notify(
@@ -296,6 +298,34 @@ def remind_item(item_id: int, *, today: date, result: SweepResult | None = None)
     return new
 
 
+def _items_with_news(today: date, batch: int = 500):
+    """Open items due by tomorrow that have reached a reminder they have not had.
+
+    Read without locks, in batches, so that a sweep with nothing new costs a few
+    queries; `remind_item` checks again under the row lock.
+    """
+    counties: dict[str, ReminderSettings] = {}
+    last = 0
+    while True:
+        items = list(
+            DueItem.objects.open()
+            .filter(due_on__lte=today + timedelta(days=1), pk__gt=last)
+            .select_related("area")
+            .prefetch_related("reminders")
+            .order_by("pk")[:batch]
+        )
+        if not items:
+            return
+        last = items[-1].pk
+        for item in items:
+            code = item.area.code[:6]
+            if code not in counties:
+                counties[code] = settings_for(item.area)
+            had = {r.kind for r in item.reminders.all()}
+            if set(reached(item, today, counties[code])) - had:
+                yield item.pk
+
+
 def sweep(*, now: datetime | None = None, batch: int = 200) -> SweepResult:
     """One pass over what is due by tomorrow; safe to run again, or twice at once."""
     now = now or timezone.now()
@@ -303,13 +333,7 @@ def sweep(*, now: datetime | None = None, batch: int = 200) -> SweepResult:
     result = SweepResult()
     with translation.override(settings.LANGUAGE_CODE):
         due_plan(today)
-        ids = list(
-            DueItem.objects.open()
-            .filter(due_on__lte=today + timedelta(days=1))
-            .order_by("due_on", "pk")
-            .values_list("pk", flat=True)
-        )
-        for item_id in ids:
+        for item_id in _items_with_news(today):
             remind_item(item_id, today=today, result=result)
             result.items += 1
         result.digests = digest_all(now=now)
@@ -343,8 +367,7 @@ def digest_lines(user, today: date) -> list[str]:
     if overdue:
         lines.append(_("Overdue (%(count)d):") % {"count": len(overdue)})
         lines += [
-            "· "
-            + _("%(title)s (due %(date)s)") % {"title": i.title, "date": f"{i.due_on:%m-%d}"}
+            "· " + _("%(title)s (due %(date)s)") % {"title": i.title, "date": f"{i.due_on:%m-%d}"}
             for i in overdue
         ]
     for section in _DIGEST_SECTIONS:
@@ -463,7 +486,9 @@ def deliver(notification_id: int) -> list[str]:
                 **{f"{channel}_state": Delivery.PENDING}, attempts=notification.attempts + 1
             )
             raise
-        Notification.objects.filter(pk=notification.pk).update(**{f"{channel}_state": Delivery.SENT})
+        Notification.objects.filter(pk=notification.pk).update(
+            **{f"{channel}_state": Delivery.SENT}
+        )
         sent.append(channel)
     return sent
 

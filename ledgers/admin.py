@@ -32,6 +32,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
 from contact.admin import ScopedHistoryAdmin
+from contact.models import person_name
 from households.admin import ScopedChoicesMixin
 from households.models import Area
 from ledgers import services
@@ -53,14 +54,6 @@ from ledgers.models import (
 from ledgers.workdays import known_years
 
 REVIEW_PERMISSION = "ledgers.review_entry"
-
-
-def person_name(user) -> str:
-    """A user as colleagues know them: the cadre's name, else the account name."""
-    if user is None:
-        return ""
-    cadre = getattr(user, "cadre", None)
-    return cadre.name if cadre else (user.get_full_name() or user.get_username())
 
 
 # --- The queue ------------------------------------------------------------------------

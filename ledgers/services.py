@@ -18,8 +18,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from contact.models import Cadre
+from contact.models import Cadre, Notification, person_name
 from contact.photos import process_photo
+from contact.reminders import notify, settings_for
 from households.models import Area
 from households.scope import scope_for
 from ledgers.models import (
@@ -357,6 +358,18 @@ def demand_assign(
         note=note,
         fields=["handler_cadre", "handler_unit", "handler_level", "instructions", "assigned_at"],
     )
+    if handler_cadre is not None and handler_cadre.user_id != by.pk:
+        # The handler hears at once, in the bell and by e-mail and SMS, sent after commit.
+        notify(
+            user=handler_cadre.user,
+            kind=Notification.Kind.MESSAGE,
+            key=f"assigned:{demand.pk}:{demand.events.latest('pk').pk}",
+            title=_("Demand %(reference)s assigned to you by %(leader)s")
+            % {"reference": demand.reference, "leader": person_name(by)},
+            body=f"{demand.description}\n{instructions}".strip(),
+            url=demand.get_absolute_url(),
+            county=settings_for(demand.area),
+        )
     return demand
 
 
