@@ -7,6 +7,7 @@ first time it runs; a missing key fails loudly rather than falling back to a
 value known to everybody.
 """
 
+import os
 from datetime import timedelta
 from pathlib import Path
 
@@ -101,6 +102,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "transaction_mode": "IMMEDIATE",
         "timeout": 20,
     }
+    # The reminder fault tests run a real Celery worker, another process: the test database is
+    # a file it can open (SQLite's in-memory default is not), one per test run.
+    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / f"test-{os.getpid()}.sqlite3")}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env.str("REDIS_URL", default="")
@@ -201,13 +205,15 @@ if REDIS_URL:
     # A Redis that accepts and never answers must not hold a worker or the publisher forever.
     CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 2, "socket_timeout": 10}
 else:
-    for sub in ("queue", "processed"):
+    for sub in ("queue", "processed", "control"):
         (BROKER_DIR / sub).mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_URL = "filesystem://"
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(BROKER_DIR / "queue"),
         "data_folder_out": str(BROKER_DIR / "queue"),
         "processed_folder": str(BROKER_DIR / "processed"),
+        # The workers' control messages (ping, shutdown), which kombu otherwise puts in ./control.
+        "control_folder": str(BROKER_DIR / "control"),
         "store_processed": False,
     }
 # A publish to a dead broker must not hang a request.
@@ -219,6 +225,8 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = TIME_ZONE
+# Instances (or test runs) sharing one Redis each name their own queue.
+CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_QUEUE", default="celery")
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 # The reminder sweep (contact.reminders): a static schedule, as beat reads it at start.
 REMINDER_SWEEP_SECONDS = env.int("REMINDER_SWEEP_SECONDS", default=300)
