@@ -1017,7 +1017,7 @@ class ReminderSettings(models.Model):
         verbose_name=_("county"),
         on_delete=models.CASCADE,
         related_name="reminder_settings",
-        limit_choices_to={"level": "county"},
+        limit_choices_to={"level": Area.Level.COUNTY},
     )
     return_visit_days = models.PositiveSmallIntegerField(
         _("return visit due after (days)"),

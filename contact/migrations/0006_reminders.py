@@ -111,7 +111,7 @@ class Migration(migrations.Migration):
                 ('ledger_submission_day', models.PositiveSmallIntegerField(default=25, help_text='1 to 28, so that every month has the day.', validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(28)], verbose_name='ledgers submitted by day of month')),
                 ('send_email', models.BooleanField(default=True, verbose_name='send e-mail')),
                 ('send_sms', models.BooleanField(default=True, verbose_name='send SMS')),
-                ('county', models.OneToOneField(limit_choices_to={'level': 'county'}, on_delete=django.db.models.deletion.CASCADE, related_name='reminder_settings', to='households.area', verbose_name='county')),
+                ('county', models.OneToOneField(limit_choices_to={'level': 1}, on_delete=django.db.models.deletion.CASCADE, related_name='reminder_settings', to='households.area', verbose_name='county')),
             ],
             options={
                 'verbose_name': 'reminder settings',
