@@ -17,10 +17,11 @@ ledger submission) through `register_due_source` and `register_due_planner`:
 from collections.abc import Callable
 from datetime import date, timedelta
 
+from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from contact.models import (
@@ -159,7 +160,15 @@ def due_plan(today: date) -> None:
 
 
 def due_rebuild(*, batch: int = 500) -> int:
-    """Bring every source's items up to date: after an import or at go-live. Safe to run again."""
+    """Bring every source's items up to date: after an import or at go-live. Safe to run again.
+
+    Titles are stored in the site's language, whatever language the caller runs in.
+    """
+    with translation.override(settings.LANGUAGE_CODE):
+        return _rebuild(batch)
+
+
+def _rebuild(batch: int) -> int:
     count = 0
     for model, sync in _SOURCES:
         for pk in model.objects.order_by("pk").values_list("pk", flat=True).iterator():
@@ -210,6 +219,9 @@ def visit_sync_due(visit: Visit) -> None:
     """The visit's next step, by the date the cadre gave (a correction's date where there is one)."""
     current = visit.current
     when = current.next_step_date
+    if when is None:  # most visits: nothing to look up (due_rebuild goes through every visit)
+        due_cancel(source=visit, kind=Kind.NEXT_STEP)
+        return
     due_set(
         source=visit,
         kind=Kind.NEXT_STEP,
