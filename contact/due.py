@@ -159,16 +159,16 @@ def due_plan(today: date) -> None:
         plan(today)
 
 
-def due_rebuild(*, batch: int = 500) -> int:
+def due_rebuild() -> int:
     """Bring every source's items up to date: after an import or at go-live. Safe to run again.
 
     Titles are stored in the site's language, whatever language the caller runs in.
     """
     with translation.override(settings.LANGUAGE_CODE):
-        return _rebuild(batch)
+        return _rebuild()
 
 
-def _rebuild(batch: int) -> int:
+def _rebuild() -> int:
     count = 0
     for model, sync in _SOURCES:
         for pk in model.objects.order_by("pk").values_list("pk", flat=True).iterator():

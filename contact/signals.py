@@ -138,10 +138,8 @@ def _household_categories_changed(sender, instance, action, reverse=False, pk_se
     from contact.services import pairing_refresh_due
     from households.models import Household
 
-    if reverse:  # a category's households changed
-        households = Household.objects.filter(pk__in=pk_set or ())
-    else:
-        households = [instance]
+    # reverse: a category's households changed, rather than a household's categories.
+    households = Household.objects.filter(pk__in=pk_set or ()) if reverse else [instance]
     for pairing in Pairing.objects.active().filter(
         kind=Pairing.Kind.HOUSEHOLD, household__in=households
     ):

@@ -73,7 +73,9 @@ def trail(item):
     return list(Reminder.objects.filter(item=item).values_list("kind", "recipients"))
 
 
-def test_the_day_before_the_cadre_is_reminded_once(item, personas, django_capture_on_commit_callbacks):
+def test_the_day_before_the_cadre_is_reminded_once(
+    item, personas, django_capture_on_commit_callbacks
+):
     run(django_capture_on_commit_callbacks, at(DUE - timedelta(days=1)))
     run(django_capture_on_commit_callbacks, at(DUE - timedelta(days=1), 15))
     assert trail(item) == [(Kind.BEFORE, "张丽")]
@@ -156,7 +158,9 @@ def test_a_clock_set_back_sends_nothing_already_sent(item, django_capture_on_com
     assert len(trail(item)) == 3
 
 
-def test_a_rung_the_county_left_empty_is_skipped(item, personas, django_capture_on_commit_callbacks):
+def test_a_rung_the_county_left_empty_is_skipped(
+    item, personas, django_capture_on_commit_callbacks
+):
     ReminderSettings.objects.create(county=personas.county, escalate_village_leader_days=None)
     run(django_capture_on_commit_callbacks, at(date(2026, 11, 19)))
     assert [k for k, _who in trail(item)] == [Kind.ON_DAY, Kind.ESCALATION_2]
@@ -189,7 +193,9 @@ def test_a_closed_item_is_not_reminded(item, django_capture_on_commit_callbacks)
     assert trail(item) == []
 
 
-def test_delivery_is_claimed_so_that_it_is_sent_once(item, personas, django_capture_on_commit_callbacks):
+def test_delivery_is_claimed_so_that_it_is_sent_once(
+    item, personas, django_capture_on_commit_callbacks
+):
     with django_capture_on_commit_callbacks(execute=False):
         sweep(now=at(DUE))
     notification = Notification.objects.get(user=personas.cadre.user, kind="reminder")
@@ -263,7 +269,9 @@ def test_the_digest_comes_once_a_day_after_the_countys_digest_time(
         "已逾期（1项）：",
         "· 回访刘永林（11-13到期）",
     ]
-    assert [m.subject for m in mail.outbox if "今日工作" in m.subject] == ["[民情通] 今日工作（11-16）"]
+    assert [m.subject for m in mail.outbox if "今日工作" in m.subject] == [
+        "[民情通] 今日工作（11-16）"
+    ]
     with django_capture_on_commit_callbacks(execute=True):
         assert digest_all(now=at(DUE + timedelta(days=1), 8)) == 1
 
