@@ -215,6 +215,9 @@ else:
         # The workers' control messages (ping, shutdown), which kombu otherwise puts in ./control.
         "control_folder": str(BROKER_DIR / "control"),
         "store_processed": False,
+        # kombu's default, a look at the folder each second, lets a worker take two messages
+        # a second: a sweep's hundred e-mails would wait a minute.
+        "polling_interval": 0.1,
     }
 # A publish to a dead broker must not hang a request.
 CELERY_BROKER_CONNECTION_TIMEOUT = 2

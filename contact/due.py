@@ -168,15 +168,19 @@ def due_rebuild() -> int:
         return _rebuild()
 
 
-def _rebuild() -> int:
+def _rebuild(chunk: int = 500) -> int:
     count = 0
     for model, sync in _SOURCES:
-        for pk in model.objects.order_by("pk").values_list("pk", flat=True).iterator():
+        last = 0
+        while True:
+            rows = list(model.objects.filter(pk__gt=last).order_by("pk")[:chunk])
+            if not rows:
+                break
             with transaction.atomic():
-                obj = model.objects.filter(pk=pk).first()
-                if obj is not None:
+                for obj in rows:
                     sync(obj)
-                    count += 1
+            count += len(rows)
+            last = rows[-1].pk
     due_plan(timezone.localdate())
     return count
 

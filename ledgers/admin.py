@@ -43,6 +43,7 @@ from ledgers.models import (
     DemandEvent,
     DifficultyRecord,
     EntryCorrection,
+    LedgerSubmission,
     OpinionRecord,
     PartySituation,
     ReturnVisit,
@@ -939,3 +940,25 @@ class WorkdayOverrideAdmin(admin.ModelAdmin):
     def changelist_view(self, request, extra_context=None):
         extra = {"known_years_text": self.known_years_text()}
         return super().changelist_view(request, {**extra, **(extra_context or {})})
+
+
+@admin.register(LedgerSubmission)
+class LedgerSubmissionAdmin(ScopedChoicesMixin, admin.ModelAdmin):
+    """报送: which villages handed in which month's ledgers, and when."""
+
+    list_display = ("month", "village", "submitted_by", "submitted_at")
+    list_filter = (("submitted_at", admin.EmptyFieldListFilter), "month")
+    search_fields = ("village__name",)
+    list_select_related = ("village", "submitted_by")
+    readonly_fields = ("village", "month", "submitted_by", "submitted_at", "created_at")
+
+    def get_queryset(self, request):
+        return LedgerSubmission.objects.visible_to(request.user).select_related(
+            *self.list_select_related
+        )
+
+    def has_add_permission(self, request):
+        return False  # opened by the monthly planner, filled in by the 包村 cadre's button
+
+    def has_delete_permission(self, request, obj=None):
+        return False

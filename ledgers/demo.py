@@ -1368,3 +1368,174 @@ def build_ledgers(county: Area, *, seed: int = SEED, today: date | None = None) 
     counts = builder.save()
     counts["corrections"] = builder.correction()
     return counts
+
+
+# --- Due items and their trail --------------------------------------------------------------
+#
+# The activity and the ledgers are bulk-created, so no signal opened their due
+# items: `load_demo` calls `contact.due.due_rebuild()` after them. An item long
+# overdue would then have an empty trail, and the first sweep after `make run`
+# would send every cadre every reminder and escalation of the past weeks at
+# once. `build_due_trail` writes the reminders a sweep running all along would
+# have sent up to yesterday, at the time it would have sent them, without
+# notifications: the first real sweep sends only what today adds.
+
+# The submissions (报送) the 包村 cadres missed last month, per township and county-wide.
+MISSED_LAST_MONTH = {"510184104": 2}
+MISSED_ELSEWHERE = 3
+# What 张丽 wrote as the next step of her latest visits: due today, tomorrow and two days ago.
+ZHANGLI_NEXT_STEPS = [
+    (0, "带低保复核表到家中签字"),
+    (1, "联系村医上门给老人测血压"),
+    (-2, "答复危房改造补助政策咨询"),
+]
+
+
+def build_submissions(county: Area, *, seed: int = SEED, today: date | None = None) -> int:
+    """A year of 报送: most villages on time, a few late, a few missing last month.
+
+    This month's rows are left to the planner (`ledgers.reminders`), except
+    for the villages that submitted early when the due day is still ahead.
+    """
+    from contact.reminders import settings_for
+    from ledgers.models import LedgerSubmission
+
+    rng = random.Random(seed + 1)
+    today = today or timezone.localdate()
+    this_month = today.replace(day=1)
+    day = settings_for(county).ledger_submission_day
+    pairings = (
+        Pairing.objects.active(today)
+        .filter(
+            kind=Pairing.Kind.VILLAGE,
+            cadre__isnull=False,
+            area__code__startswith=county.code,
+            area__level=Area.Level.VILLAGE,
+        )
+        .select_related("area", "cadre__user")
+        .order_by("area__code", "start_date", "pk")
+    )
+    first = {}
+    for pairing in pairings:
+        first.setdefault(pairing.area_id, pairing)
+    last_month = (this_month - timedelta(days=1)).replace(day=1)
+    # Missed last month: in 桤泉镇 two villages other than 张丽's, and a few elsewhere.
+    candidates = [p for p in first.values() if p.cadre.user.username != "zhangli"]
+    missed = set()
+    for prefix, count in MISSED_LAST_MONTH.items():
+        inside = [p.area_id for p in candidates if p.area.code.startswith(prefix)]
+        missed.update(rng.sample(inside, min(count, len(inside))))
+    outside = [
+        p.area_id
+        for p in candidates
+        if not any(p.area.code.startswith(prefix) for prefix in MISSED_LAST_MONTH)
+    ]
+    missed.update(rng.sample(outside, min(MISSED_ELSEWHERE, len(outside))))
+
+    rows = []
+    for village_id, pairing in first.items():
+        start = max(pairing.start_date, today - timedelta(days=365))
+        for month in _months(start, today):
+            due = month.replace(day=day)
+            if month == this_month:
+                # Early birds only, and never 张丽, whose month is still to do.
+                early = due > today and rng.random() < 0.25
+                if not early or pairing.cadre.user.username == "zhangli":
+                    continue
+                when = today - timedelta(days=rng.randint(1, min(5, today.day - 1) or 1))
+                when = max(when, month)
+            elif month == last_month and village_id in missed:
+                rows.append(LedgerSubmission(village_id=village_id, month=month))
+                continue
+            elif rng.random() < 0.08:
+                when = due + timedelta(days=rng.randint(1, 6))  # late
+            else:
+                when = due - timedelta(days=rng.randint(0, 6))
+            if when >= today:
+                continue
+            rows.append(
+                LedgerSubmission(
+                    village_id=village_id,
+                    month=month,
+                    submitted_by=pairing.cadre.user,
+                    submitted_at=_aware(when, rng.randint(9, 17), rng.choice([0, 15, 30, 45])),
+                )
+            )
+    LedgerSubmission.objects.bulk_create(rows, batch_size=500)
+    return len(rows)
+
+
+def zhangli_next_steps(today: date | None = None) -> int:
+    """张丽's latest visits end with a next step: one due today, one tomorrow, one overdue."""
+    today = today or timezone.localdate()
+    visits = list(
+        Visit.objects.filter(cadre__user__username="zhangli", household__isnull=False)
+        .order_by("-visited_at", "-pk")
+        .values_list("pk", flat=True)[: len(ZHANGLI_NEXT_STEPS)]
+    )
+    for pk, (days, text) in zip(visits, ZHANGLI_NEXT_STEPS, strict=False):
+        Visit.objects.filter(pk=pk).update(
+            next_step=text, next_step_date=today + timedelta(days=days)
+        )
+    return len(visits)
+
+
+def build_due_trail(county: Area, *, today: date | None = None) -> dict[str, int]:
+    """The reminders the open items would have had by yesterday, and the reception days held.
+
+    Call after `due_rebuild`. Returns how many reminders it wrote and how
+    many of the open items are overdue, due today and due tomorrow.
+    """
+    from contact.models import DueItem, Reminder
+    from contact.reminders import LADDER, recipients, settings_for
+
+    today = today or timezone.localdate()
+    yesterday = today - timedelta(days=1)
+    calendar = WorkdayCalendar()
+    Kind = Reminder.Kind
+    in_county = DueItem.objects.open().filter(area__code__startswith=county.code)
+
+    # The past reception days were held; nobody came to some, which closes nothing by itself.
+    for item in in_county.filter(kind=DueItem.Kind.RECEPTION, due_on__lt=today):
+        item.state = DueItem.State.DONE
+        item.closed_at = _aware(item.due_on, 12, 0)
+        item.save(update_fields=["state", "closed_at"])
+
+    counties, names, reminders, changed = {}, {}, [], []
+    items = in_county.filter(due_on__lte=today).select_related("area", "cadre__user")
+    for item in items.order_by("pk"):
+        code = item.area.code[:6]
+        if code not in counties:
+            counties[code] = settings_for(item.area)
+        sent = [(Kind.BEFORE, item.due_on - timedelta(days=1))]
+        if item.due_on < today:
+            sent.append((Kind.ON_DAY, item.due_on))
+            for kind, setting, _who in LADDER:
+                days = getattr(counties[code], setting)
+                if days and calendar.add_workdays(item.due_on, days) <= yesterday:
+                    sent.append((kind, calendar.add_workdays(item.due_on, days)))
+        for kind, day in sent:
+            key = (kind, item.area.code[:12], item.cadre_id)
+            if key not in names:
+                users = recipients(item, kind)
+                names[key] = "、".join(
+                    Cadre.objects.filter(user__in=users).values_list("name", flat=True)
+                )[:300]
+            reminders.append(
+                Reminder(item=item, kind=kind, sent_at=_aware(day, 7, 30), recipients=names[key])
+            )
+        escalations = [int(kind[-1]) for kind, _day in sent if kind.startswith("escalation")]
+        if escalations:
+            item.state, item.escalation_level = DueItem.State.ESCALATED, max(escalations)
+        else:
+            item.state = DueItem.State.REMINDED
+        changed.append(item)
+    Reminder.objects.bulk_create(reminders, batch_size=500)
+    DueItem.objects.bulk_update(changed, ["state", "escalation_level"], batch_size=500)
+    return {
+        "reminders": len(reminders),
+        "open": in_county.count(),
+        "overdue": in_county.filter(due_on__lt=today).count(),
+        "today": in_county.filter(due_on=today).count(),
+        "tomorrow": in_county.filter(due_on=today + timedelta(days=1)).count(),
+    }

@@ -728,6 +728,80 @@ LEDGER_MODELS = (
 )
 
 
+# --- 报送: the month's ledgers handed to the township ------------------------------
+
+
+class LedgerSubmissionQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """Submissions of the villages in the user's areas, and always those the user made."""
+        scope = scope_for(user)
+        if scope.everything:
+            return self
+        if not user.is_authenticated:
+            return self.none()
+        return self.filter(scope.area_q("village__") | Q(submitted_by=user))
+
+    def pending(self):
+        return self.filter(submitted_at__isnull=True)
+
+
+class LedgerSubmission(models.Model):
+    """报送: a village's six ledgers for one month, handed to the township by its 包村 cadre.
+
+    On paper the 包村 cadre took the village's six books to the township's
+    party office by a set day of each month (the county's
+    `ReminderSettings.ledger_submission_day`). The row of a village and month
+    is opened, empty, with the month's due item (`ledgers.reminders`) and
+    filled in when the cadre submits: a month missed stays on the record,
+    overdue, while the next one opens.
+    """
+
+    village = models.ForeignKey(
+        Area,
+        verbose_name=_("village"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        limit_choices_to={"level": Area.Level.VILLAGE},
+    )
+    month = models.DateField(_("month"), help_text=_("The first day of the month."))
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("submitted by"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+    )
+    submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True)
+    created_at = models.DateTimeField(_("opened"), auto_now_add=True)
+
+    objects = LedgerSubmissionQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("monthly ledger submission (报送)")
+        verbose_name_plural = _("monthly ledger submissions (报送)")
+        ordering = ["-month", "village__code"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["village", "month"], name="one_ledger_submission_per_village_month"
+            ),
+            models.CheckConstraint(
+                condition=Q(month__day=1), name="ledger_submission_month_is_first_day"
+            ),
+        ]
+        indexes = [
+            # The monthly planner and the index page: the month's rows.
+            models.Index(fields=["month", "village"], name="ledgersubmission_month"),
+        ]
+
+    def __str__(self):
+        return f"{self.village} {self.month:%Y-%m}"
+
+    @property
+    def is_submitted(self) -> bool:
+        return self.submitted_at is not None
+
+
 # --- Corrections after approval --------------------------------------------------
 
 

@@ -55,6 +55,14 @@ def demand_sync_due(demand: Demand) -> None:
     its trail.
     """
     working = demand.state in WORKING
+    if not working and demand.state != State.RESOLVED:
+        # Return-visited or closed, as most are: whatever was open of it is done, in one query.
+        DueItem.objects.open().filter(
+            source_type=ContentType.objects.get_for_model(Demand),
+            source_id=demand.pk,
+            kind__in=(DueItem.Kind.DEMAND, DueItem.Kind.RETURN_VISIT),
+        ).update(state=DueItem.State.DONE, closed_at=timezone.now())
+        return
     if working:
         due_set(
             source=demand,

@@ -18,6 +18,7 @@ _VIEW = [f"ledgers.view_{k}" for k in _KINDS] + [
     "ledgers.view_entrycorrection",
     "ledgers.view_countysettings",
     "ledgers.view_workdayoverride",
+    "ledgers.view_ledgersubmission",
 ]
 
 # Cadres record entries of every kind and correct their own; the services

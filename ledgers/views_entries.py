@@ -53,6 +53,7 @@ from ledgers.kinds import (
 )
 from ledgers.models import EntryCorrection, ReviewState, Source
 from ledgers.signals import SOURCE_BY_METHOD
+from ledgers.views_submission import submissions_for
 
 PAGE_SIZE = 20
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -124,6 +125,7 @@ def index(request):
             "sheet_form": sheet_form,
             "has_villages": sheet_form.fields["village"].queryset.exists(),
             "month": month,
+            "submissions": submissions_for(user),
         },
     )
 

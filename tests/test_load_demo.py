@@ -6,8 +6,8 @@ at the end), since every test only reads it.
 
 import io
 import random
-from collections import defaultdict
-from datetime import timedelta
+from collections import Counter, defaultdict
+from datetime import datetime, time, timedelta
 
 import pytest
 from django.contrib.auth.models import User
@@ -17,7 +17,8 @@ from django.db.models import F
 from django.test import override_settings
 from django.utils import timezone
 
-from contact.models import Cadre, Pairing, ResidentMessage, Visit
+from contact.models import Cadre, DueItem, Notification, Pairing, Reminder, ResidentMessage, Visit
+from contact.reminders import sweep
 from contact.roles import Role
 from households.models import Area, Household, HouseholdCategory, Member
 from households.validators import validate_id_number, validate_phone
@@ -26,6 +27,7 @@ from ledgers.models import (
     Demand,
     DemandEvent,
     EntryCorrection,
+    LedgerSubmission,
     PartySituation,
     ReturnVisit,
     ReviewState,
@@ -387,3 +389,68 @@ def test_each_demands_trail_runs_forward_and_agrees_with_its_fields():
 def test_the_output_sums_up_the_ledgers_in_one_line(demo):
     figures = [str(Demand.objects.count()), str(Demand.objects.overdue().count())]
     assert any(all(f in line for f in figures) for line in demo.splitlines())
+
+
+# --- Due items, their trail and the first sweep ----------------------------------------------
+
+
+def _today_at(hour):
+    return timezone.make_aware(datetime.combine(timezone.localdate(), time(hour)))
+
+
+def test_zhangli_has_something_due_today_tomorrow_and_overdue():
+    today = timezone.localdate()
+    mine = DueItem.objects.open().filter(cadre__user__username="zhangli")
+    assert mine.filter(due_on=today).exists()
+    assert mine.filter(due_on=today + timedelta(days=1)).exists()
+    assert mine.filter(due_on__lt=today).exists()
+
+
+def test_wangchenglong_sees_overdue_items_of_several_cadres_and_villages():
+    leader = User.objects.get(username="wangchenglong")
+    overdue = DueItem.objects.visible_to(leader).overdue()
+    assert overdue.values("cadre").distinct().count() >= 3
+    assert overdue.values("area").distinct().count() >= 3
+    assert overdue.filter(kind=DueItem.Kind.LEDGER).exists()  # a village missed last month
+
+
+def test_overdue_items_carry_the_trail_they_would_have_had_without_notifications():
+    today = timezone.localdate()
+    overdue = DueItem.objects.open().filter(due_on__lt=today - timedelta(days=3))
+    assert overdue.exists()
+    for item in overdue.prefetch_related("reminders"):
+        kinds = {r.kind for r in item.reminders.all()}
+        assert {Reminder.Kind.BEFORE, Reminder.Kind.ON_DAY} <= kinds, item
+        assert all(r.sent_at < _today_at(0) for r in item.reminders.all()), item
+        assert item.state in (DueItem.State.REMINDED, DueItem.State.ESCALATED)
+    assert Reminder.objects.filter(kind=Reminder.Kind.ESCALATION_3).exists()
+    assert not Notification.objects.exists()
+
+
+def test_most_villages_submitted_their_ledgers_each_month():
+    past = LedgerSubmission.objects.filter(month__lt=timezone.localdate().replace(day=1))
+    assert past.count() > 100
+    assert past.filter(submitted_at__isnull=True).count() == 5  # last month's misses
+
+
+def test_the_first_sweep_sends_only_a_handful_per_cadre_and_the_second_nothing():
+    first = sweep(now=_today_at(9))
+    per_user = Counter(
+        Notification.objects.exclude(kind=Notification.Kind.DIGEST).values_list(
+            "user__username", flat=True
+        )
+    )
+    assert 0 < max(per_user.values()) <= 12
+    assert per_user["zhangli"] >= 2  # due today and tomorrow
+    assert Notification.objects.filter(
+        user__username="zhangli", kind=Notification.Kind.DIGEST
+    ).exists()
+    assert first.reminders < 150
+
+    second = sweep(now=_today_at(9) + timedelta(minutes=5))
+    assert (second.reminders, second.notifications, second.digests) == (0, 0, 0)
+
+
+def test_the_output_sums_up_the_due_items(demo):
+    line = next(line for line in demo.splitlines() if str(DueItem.objects.open().count()) in line)
+    assert str(DueItem.objects.overdue().count()) in line

@@ -13,9 +13,10 @@ from django.utils.translation import gettext as _
 
 from contact import demo as contact_demo
 from contact.demo_activity import build_activity
+from contact.due import due_rebuild
 from households import demo as households_demo
 from households.models import Area, Household
-from ledgers.demo import build_ledgers
+from ledgers.demo import build_due_trail, build_ledgers, build_submissions, zhangli_next_steps
 from ledgers.models import LEDGER_MODELS, Demand
 
 PASSWORD_LENGTH = 12
@@ -69,6 +70,17 @@ def ledger_summary(county: Area) -> str:
     }
 
 
+def due_summary(due: dict[str, int]) -> str:
+    return (
+        _(
+            "Due items: %(open)d open (%(overdue)d overdue, %(today)d due today, %(tomorrow)d "
+            "tomorrow); %(reminders)d reminders already sent are on their trails, so the first "
+            "sweep sends only what is new."
+        )
+        % due
+    )
+
+
 class Command(BaseCommand):
     help = (
         "Load the demo county 崇州市 (510184): areas, about 2,000 households, cadres of every "
@@ -107,6 +119,11 @@ class Command(BaseCommand):
                 cadres = contact_demo.build_cadres(county, password=password)
                 build_activity(county)
                 build_ledgers(county)
+                build_submissions(county)
+                zhangli_next_steps()
+                # Bulk-created rows sent no signals: open their due items, then their trail.
+                due_rebuild()
+                due = build_due_trail(county)
         except ValidationError as e:
             raise CommandError("\n".join(e.messages)) from None
         seconds = time.monotonic() - started
@@ -124,6 +141,7 @@ class Command(BaseCommand):
             headers = [_("User name"), _("Name"), _("Role"), _("Scope")]
             self.stdout.write(format_table(headers, rows))
             self.stdout.write(ledger_summary(county))
+            self.stdout.write(due_summary(due))
             self.stdout.write(
                 self.style.SUCCESS(
                     _("Demo county loaded in %(seconds).1f s: %(households)d households.")
