@@ -1,7 +1,7 @@
 """The sweep: reminders the day before and on the day, the escalation ladder, digests, delivery."""
 
 import logging
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 
 import pytest
 from django.core import mail
@@ -31,7 +31,7 @@ DUE = date(2026, 11, 16)  # a Monday
 
 
 def at(day: date, hour: int = 9) -> datetime:
-    return timezone.make_aware(datetime(day.year, day.month, day.day, hour))
+    return timezone.make_aware(datetime.combine(day, time(hour)))
 
 
 @pytest.fixture
