@@ -142,7 +142,11 @@ def reached(item: DueItem, today: date, county: ReminderSettings) -> list[str]:
         kinds.append(Kind.BEFORE)
     if today >= item.due_on:
         kinds.append(Kind.ON_DAY)
-        overdue = workdays_overdue(item.due_on, today)
+        delays = [getattr(county, setting) or 0 for _kind, setting, _who in LADDER]
+        # Counting stops where the longest delay is surely reached (a window that holds that many
+        # working days even around the Spring Festival): an item a year overdue costs no more.
+        window = timedelta(days=2 * max(delays) + 15)
+        overdue = workdays_overdue(item.due_on, min(today, item.due_on + window))
         for kind, setting, _who in LADDER:
             days = getattr(county, setting)
             if days and overdue >= days:
