@@ -361,7 +361,7 @@ def register_digest_section(section: Callable) -> None:
 
 
 def digest_lines(user, today: date) -> list[str]:
-    items = DueItem.objects.open().filter(cadre__user=user, due_on__lte=today)
+    items = DueItem.objects.visible_to(user).open().filter(cadre__user=user, due_on__lte=today)
     lines = []
     due_today = [i for i in items if i.due_on == today]
     overdue = [i for i in items if i.due_on < today]

@@ -174,7 +174,8 @@ def due_list(request):
     """Everything open that the user answers for, earliest first; overdue only on request."""
     today = timezone.localdate()
     items = (
-        DueItem.objects.open()
+        DueItem.objects.visible_to(request.user)
+        .open()
         .filter(cadre__user=request.user)
         .select_related("area")
         .order_by("due_on", "pk")
@@ -204,7 +205,8 @@ def due_on_home(request, user) -> str:
         return ""
     today = timezone.localdate()
     items = list(
-        DueItem.objects.open()
+        DueItem.objects.visible_to(user)
+        .open()
         .filter(cadre=cadre, due_on__lte=today + timedelta(days=HOME_DAYS_AHEAD))
         .select_related("area")
         # Window aggregates are computed before LIMIT: the totals of all, not of those shown.
