@@ -20,6 +20,7 @@ from datetime import date, timedelta
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
+from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -30,6 +31,7 @@ from contact.models import (
     ReceptionDuty,
     SuggestionBox,
     Visit,
+    VisitCorrection,
 )
 
 State = DueItem.State
@@ -138,14 +140,18 @@ def due_item_close(*, item: DueItem, by) -> bool:
 
 # --- Sources: a registry, so that other apps add theirs ----------------------------------
 
-_SOURCES: list[tuple[type, Callable]] = []
+_SOURCES: list[tuple[type, Callable, Callable | None]] = []
 _PLANNERS: list[Callable[[date], None]] = []
 
 
-def register_due_source(model: type, sync: Callable) -> None:
-    """`sync(obj)` brings the object's due items up to date; `due_rebuild` calls it for every row."""
-    if (model, sync) not in _SOURCES:
-        _SOURCES.append((model, sync))
+def register_due_source(model: type, sync: Callable, rows: Callable | None = None) -> None:
+    """`sync(obj)` brings the object's due items up to date; `due_rebuild` calls it for every row.
+
+    `rows()`, if given, is the queryset `due_rebuild` goes through instead of every row: the
+    rows that can have something due, with what `sync` reads prefetched.
+    """
+    if not any(m is model and s is sync for m, s, _rows in _SOURCES):
+        _SOURCES.append((model, sync, rows))
 
 
 def register_due_planner(plan: Callable[[date], None]) -> None:
@@ -170,10 +176,11 @@ def due_rebuild() -> int:
 
 def _rebuild(chunk: int = 500) -> int:
     count = 0
-    for model, sync in _SOURCES:
+    for model, sync, source_rows in _SOURCES:
+        queryset = source_rows() if source_rows else model.objects.all()
         last = 0
         while True:
-            rows = list(model.objects.filter(pk__gt=last).order_by("pk")[:chunk])
+            rows = list(queryset.filter(pk__gt=last).order_by("pk")[:chunk])
             if not rows:
                 break
             with transaction.atomic():
@@ -306,7 +313,24 @@ def pairings_ended(today: date) -> None:
 
 
 register_due_planner(pairings_ended)
-register_due_source(Pairing, pairing_sync_due)
-register_due_source(Visit, visit_sync_due)
+register_due_source(
+    Pairing,
+    pairing_sync_due,
+    lambda: Pairing.objects.filter(kind=Pairing.Kind.HOUSEHOLD).select_related(
+        "cadre", "household__area__parent"
+    ),
+)
+
+
+def _visits_with_a_next_step():
+    """A visit has something due only through a next-step date, its own or a correction's."""
+    dated = Visit.objects.filter(next_step_date__isnull=False).values("pk")
+    corrected = VisitCorrection.objects.filter(next_step_date__isnull=False).values("visit")
+    return Visit.objects.filter(Q(pk__in=dated) | Q(pk__in=corrected)).prefetch_related(
+        "corrections"
+    )
+
+
+register_due_source(Visit, visit_sync_due, _visits_with_a_next_step)
 register_due_source(ReceptionDuty, duty_sync_due)
 register_due_source(SuggestionBox, box_sync_due)
