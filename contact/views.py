@@ -76,6 +76,13 @@ def int_param(request, name: str) -> int | None:
     return int(value)
 
 
+def query_without_page(request) -> str:
+    """The list's query string for its paging links: every filter, without the page."""
+    query = request.GET.copy()
+    query.pop("page", None)
+    return query.urlencode()
+
+
 def _cadre_or_404(user) -> Cadre:
     cadre = getattr(user, "cadre", None)
     if cadre is None:

@@ -36,7 +36,7 @@ from contact.models import (
     SuggestionBoxOpening,
     Visit,
 )
-from contact.views import int_param, require_perm
+from contact.views import int_param, query_without_page, require_perm
 from households.models import Area
 
 PAGE_SIZE = 20
@@ -62,12 +62,6 @@ def _get_opening_for_user(user, pk) -> SuggestionBoxOpening:
     return get_object_or_404(
         SuggestionBoxOpening.objects.visible_to(user).select_related("box__area"), pk=pk
     )
-
-
-def _query_without_page(request) -> str:
-    query = request.GET.copy()
-    query.pop("page", None)
-    return query.urlencode()
 
 
 # --- Reception days ---------------------------------------------------------------
@@ -110,7 +104,7 @@ def reception(request):
             "today_duties": list(duties.filter(date=today)),
             "past": past,
             "page": page,
-            "query": _query_without_page(request),
+            "query": query_without_page(request),
             "when_query": when_query.urlencode(),
             "today": today,
         },
@@ -232,7 +226,7 @@ def reception_duty(request, pk):
         {
             "duty": duty,
             "page": page,
-            "query": _query_without_page(request),
+            "query": query_without_page(request),
             "received": duty.visits.count(),
             "today": timezone.localdate(),
         },
@@ -312,7 +306,7 @@ def boxes(request):
             .filter(level__in=[Area.Level.TOWNSHIP, Area.Level.VILLAGE])
             .filter(suggestion_boxes__isnull=False)
             .distinct(),
-            "query": _query_without_page(request),
+            "query": query_without_page(request),
         },
     )
 
@@ -335,7 +329,7 @@ def box_detail(request, pk):
             "box": box,
             "keyholders": box.keyholders.order_by("name"),
             "page": page,
-            "query": _query_without_page(request),
+            "query": query_without_page(request),
             "may_open": _may_open(request.user, box),
         },
     )
@@ -421,7 +415,7 @@ def box_opening(request, pk):
             "box": opening.box,
             "opened_by": opening.opened_by.order_by("name"),
             "page": page,
-            "query": _query_without_page(request),
+            "query": query_without_page(request),
             "logged": logged,
             "remaining": max(opening.opinion_count - logged, 0),
             "can_log": request.user.has_perm("contact.add_visit")

@@ -26,7 +26,7 @@ from django.views.decorators.http import require_POST
 
 from contact.due import due_item_close
 from contact.models import Cadre, DueItem, Notification, Reminder
-from contact.views import int_param
+from contact.views import int_param, query_without_page
 from households.models import Area
 from households.panels import register_panel
 
@@ -39,12 +39,6 @@ HOME_DAYS_AHEAD = 7
 OVERDUE_PERMISSIONS = ("contact.view_dueitem", "contact.view_cadre")
 # A village's code is the first 12 digits of its own and its groups' codes (DESIGN.md).
 VILLAGE_CODE_LENGTH = 12
-
-
-def _query_without_page(request) -> str:
-    query = request.GET.copy()
-    query.pop("page", None)
-    return query.urlencode()
 
 
 def escalation_label(level: int) -> str:
@@ -89,7 +83,7 @@ def notifications(request):
         {
             "page": page,
             "unread_only": unread_only,
-            "query": _query_without_page(request),
+            "query": query_without_page(request),
         },
     )
 
@@ -191,7 +185,7 @@ def due_list(request):
         {
             "page": page,
             "overdue_only": overdue_only,
-            "query": _query_without_page(request),
+            "query": query_without_page(request),
             "today": today,
         },
     )
@@ -309,7 +303,7 @@ def due_overdue(request):
             "no_cadre": cadre_pk == 0,
             "chosen_cadre": chosen_cadre,
             "chosen_place": chosen_place,
-            "query": _query_without_page(request),
+            "query": query_without_page(request),
             "today": today,
         },
     )
