@@ -31,7 +31,15 @@ from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 
 from contact.due import due_plan
-from contact.models import Cadre, DueItem, Notification, Pairing, Reminder, ReminderSettings
+from contact.models import (
+    Cadre,
+    DueItem,
+    Notification,
+    Pairing,
+    Reminder,
+    ReminderSettings,
+    person_name,
+)
 from contact.roles import Role
 from households.models import Area
 
@@ -100,7 +108,9 @@ def village_leaders(item: DueItem) -> list:
         .exclude(cadre_id=item.cadre_id)
         .values("cadre__user")
     )
-    users = list(get_user_model().objects.filter(pk__in=cadres, is_active=True))
+    users = list(
+        get_user_model().objects.filter(pk__in=cadres, is_active=True).select_related("cadre")
+    )
     return users or township_secretaries(item)
 
 
@@ -166,13 +176,15 @@ def recipients(item: DueItem, kind: str) -> list:
 # --- Notifications -----------------------------------------------------------------------
 
 
+# The recipients come with their cadre profile (select_related), so these read no more rows.
 def _email_of(user) -> str:
-    cadre = Cadre.objects.filter(user=user).only("email").first()
-    return (cadre.email if cadre and cadre.email else "") or user.email
+    cadre = getattr(user, "cadre", None)
+    return (cadre.email if cadre else "") or user.email
 
 
 def _phone_of(user) -> str:
-    return Cadre.objects.filter(user=user).values_list("phone", flat=True).first() or ""
+    cadre = getattr(user, "cadre", None)
+    return (cadre.phone if cadre else "") or ""
 
 
 def notify(
@@ -245,8 +257,17 @@ class SweepResult:
     sent: list = field(default_factory=list)
 
 
-def remind_item(item_id: int, *, today: date, result: SweepResult | None = None) -> int:
-    """Record every reminder the item has reached and not had; returns how many were new."""
+def remind_item(
+    item_id: int,
+    *,
+    today: date,
+    result: SweepResult | None = None,
+    county: ReminderSettings | None = None,
+) -> int:
+    """Record every reminder the item has reached and not had; returns how many were new.
+
+    `county`: the item's county settings, when the caller has read them already.
+    """
     result = result or SweepResult()
     new = 0
     with transaction.atomic():
@@ -258,18 +279,16 @@ def remind_item(item_id: int, *, today: date, result: SweepResult | None = None)
         )
         if item is None:
             return 0
-        county = settings_for(item.area)
+        county = county or settings_for(item.area)
         had = set(item.reminders.values_list("kind", flat=True))
         for kind in reached(item, today, county):
             if kind in had or (kind == Kind.BEFORE and had):
                 continue  # sent already; or "due tomorrow" after a later one (the clock went back)
             users = recipients(item, kind)
-            names = Cadre.objects.filter(user__in=users).values_list("name", flat=True)
+            names = "、".join(person_name(user) for user in users)
             try:
                 with transaction.atomic():
-                    reminder = Reminder.objects.create(
-                        item=item, kind=kind, recipients="、".join(names)[:300]
-                    )
+                    reminder = Reminder.objects.create(item=item, kind=kind, recipients=names[:300])
             except IntegrityError:
                 continue  # another worker recorded it first
             new += 1
@@ -303,7 +322,7 @@ def remind_item(item_id: int, *, today: date, result: SweepResult | None = None)
 
 
 def _items_with_news(today: date, batch: int = 500):
-    """Open items due by tomorrow that have reached a reminder they have not had.
+    """Open items due by tomorrow that have reached a reminder they have not had, with their county.
 
     Read without locks, in batches, so that a sweep with nothing new costs a few
     queries; `remind_item` checks again under the row lock.
@@ -327,7 +346,7 @@ def _items_with_news(today: date, batch: int = 500):
                 counties[code] = settings_for(item.area)
             had = {r.kind for r in item.reminders.all()}
             if set(reached(item, today, counties[code])) - had:
-                yield item.pk
+                yield item.pk, counties[code]
 
 
 def sweep(*, now: datetime | None = None, batch: int = 200) -> SweepResult:
@@ -337,8 +356,8 @@ def sweep(*, now: datetime | None = None, batch: int = 200) -> SweepResult:
     result = SweepResult()
     with translation.override(settings.LANGUAGE_CODE):
         due_plan(today)
-        for item_id in _items_with_news(today):
-            remind_item(item_id, today=today, result=result)
+        for item_id, county in _items_with_news(today):
+            remind_item(item_id, today=today, result=result, county=county)
             result.items += 1
         result.digests = digest_all(now=now)
         result.requeued = requeue_undelivered(now=now)
@@ -472,7 +491,9 @@ def deliver(notification_id: int) -> list[str]:
     for the task to retry.
     """
     sent = []
-    notification = Notification.objects.select_related("user").filter(pk=notification_id).first()
+    notification = (
+        Notification.objects.select_related("user__cadre").filter(pk=notification_id).first()
+    )
     if notification is None:
         return sent
     for channel in ("email", "sms"):
