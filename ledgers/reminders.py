@@ -7,14 +7,13 @@ days for the escalation ladder, and the lines of a cadre's digest about
 entries the reviewers returned.
 """
 
-import time
 from datetime import date, timedelta
 
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Exists, OuterRef
-from django.db.models.signals import post_delete, post_save
+from django.db.models.signals import post_save
 from django.dispatch import receiver
 from django.urls import reverse
 from django.utils import timezone
@@ -33,9 +32,8 @@ from ledgers.models import (
     EntryCorrection,
     LedgerSubmission,
     ReviewState,
-    WorkdayOverride,
 )
-from ledgers.workdays import WorkdayCalendar
+from ledgers.workdays import shared_calendar
 
 State = Demand.State
 WORKING = (State.RECORDED, State.ESCALATED, State.ASSIGNED, State.IN_PROGRESS)
@@ -349,22 +347,9 @@ register_digest_section(returned_section)
 
 # --- China's working days, for the ladder ---------------------------------------------------
 
-_calendar: tuple[float, WorkdayCalendar] | None = None
-
 
 def workdays_between(start, end) -> int:
-    """The ladder's count of working days, with the office's overrides read once a minute."""
-    global _calendar
-    now = time.monotonic()
-    if _calendar is None or now - _calendar[0] > 60:
-        _calendar = (now, WorkdayCalendar())
-    return _calendar[1].workdays_between(start, end)
+    return shared_calendar().workdays_between(start, end)
 
 
 register_workday_counter(workdays_between)
-
-
-@receiver([post_save, post_delete], sender=WorkdayOverride, dispatch_uid="ledgers.workdays_changed")
-def _workdays_changed(sender, **kwargs):
-    global _calendar
-    _calendar = None

@@ -6,9 +6,12 @@ not know yet is read from `WorkdayOverride` rows the office adds in the admin,
 and falls back to Monday–Friday for any day the office has not listed.
 """
 
+import time
 from datetime import date, timedelta
 
 import chinese_calendar
+from django.db.models.signals import post_delete, post_save
+from django.dispatch import receiver
 
 from ledgers.models import WorkdayOverride
 
@@ -45,6 +48,30 @@ class WorkdayCalendar:
             day += timedelta(days=1)
             count += self.is_workday(day)
         return count
+
+
+_shared: tuple[float, WorkdayCalendar] | None = None
+SHARED_SECONDS = 60
+
+
+def shared_calendar() -> WorkdayCalendar:
+    """One calendar for a run of many questions (the reminder sweep's escalation ladder).
+
+    The office's overrides are read again after a minute, or at once when this
+    process saves one; another process's change reaches it within the minute.
+    Deadlines are not counted with it: `add_workdays` reads the overrides fresh.
+    """
+    global _shared
+    now = time.monotonic()
+    if _shared is None or now - _shared[0] > SHARED_SECONDS:
+        _shared = (now, WorkdayCalendar())
+    return _shared[1]
+
+
+@receiver([post_save, post_delete], sender=WorkdayOverride, dispatch_uid="ledgers.workdays_changed")
+def _overrides_changed(sender, **kwargs):
+    global _shared
+    _shared = None
 
 
 def known_years() -> range:
