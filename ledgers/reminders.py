@@ -10,7 +10,6 @@ entries the reviewers returned.
 from datetime import date, timedelta
 
 from django.contrib.contenttypes.models import ContentType
-from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Exists, OuterRef
 from django.db.models.signals import post_save
@@ -134,16 +133,6 @@ def village_cadre(village_id: int, *, on: date | None = None) -> Cadre | None:
     return pairing.cadre if pairing else None
 
 
-def may_submit(user, village: Area) -> bool:
-    """Only a 包村 cadre of the village hands its ledgers in."""
-    return (
-        user.is_authenticated
-        and Pairing.objects.active()
-        .filter(kind=Pairing.Kind.VILLAGE, area=village, cadre__user=user)
-        .exists()
-    )
-
-
 def submission_due_on(submission: LedgerSubmission, county_settings=None) -> date:
     county_settings = county_settings or settings_for(submission.village)
     return submission.month.replace(day=county_settings.ledger_submission_day)
@@ -222,29 +211,6 @@ def plan_ledger_submissions(today: date) -> int:
 
 
 register_due_planner(plan_ledger_submissions)
-
-
-@transaction.atomic
-def ledgers_submit(*, village: Area, month: date, by) -> tuple[LedgerSubmission, bool]:
-    """报送: the 包村 cadre hands in the village's six ledgers for the month.
-
-    Returns (submission, submitted now). A second submission of the same
-    month changes nothing, even when both arrive at once (a conditional update).
-    """
-    if not may_submit(by, village):
-        raise PermissionDenied
-    month = month.replace(day=1)
-    if month > timezone.localdate().replace(day=1):
-        raise ValidationError(_("A month that has not begun cannot be submitted."))
-    submission, _created = LedgerSubmission.objects.get_or_create(village=village, month=month)
-    now = timezone.now()
-    changed = LedgerSubmission.objects.filter(pk=submission.pk, submitted_at__isnull=True).update(
-        submitted_by=by, submitted_at=now
-    )
-    submission.refresh_from_db()
-    if changed:
-        due_done(source=submission, kind=DueItem.Kind.LEDGER)
-    return submission, bool(changed)
 
 
 @receiver(post_save, sender=Pairing, dispatch_uid="ledgers.village_pairing_due")

@@ -18,7 +18,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from contact.models import Cadre, Notification, person_name
+from contact.due import due_done
+from contact.models import Cadre, DueItem, Notification, Pairing, person_name
 from contact.photos import process_photo
 from contact.reminders import notify, settings_for
 from households.models import Area
@@ -30,6 +31,7 @@ from ledgers.models import (
     DemandEvent,
     EntryCorrection,
     LedgerEntry,
+    LedgerSubmission,
     ReturnVisit,
     ReviewState,
     Source,
@@ -753,3 +755,39 @@ def correction_return(*, correction: EntryCorrection, by, note: str) -> bool:
     correction.reviewed_at = timezone.now()
     correction.save()
     return True
+
+
+# --- 报送: the month's ledgers handed in --------------------------------------------
+
+
+def may_submit(user, village: Area) -> bool:
+    """Only a 包村 cadre of the village hands its ledgers in."""
+    return (
+        user.is_authenticated
+        and Pairing.objects.active()
+        .filter(kind=Pairing.Kind.VILLAGE, area=village, cadre__user=user)
+        .exists()
+    )
+
+
+@transaction.atomic
+def ledgers_submit(*, village: Area, month: date, by) -> tuple[LedgerSubmission, bool]:
+    """报送: the 包村 cadre hands in the village's six ledgers for the month.
+
+    Returns (submission, submitted now). A second submission of the same
+    month changes nothing, even when both arrive at once (a conditional update).
+    """
+    if not may_submit(by, village):
+        raise PermissionDenied
+    month = month.replace(day=1)
+    if month > timezone.localdate().replace(day=1):
+        raise ValidationError(_("A month that has not begun cannot be submitted."))
+    submission, _created = LedgerSubmission.objects.get_or_create(village=village, month=month)
+    now = timezone.now()
+    changed = LedgerSubmission.objects.filter(pk=submission.pk, submitted_at__isnull=True).update(
+        submitted_by=by, submitted_at=now
+    )
+    submission.refresh_from_db()
+    if changed:
+        due_done(source=submission, kind=DueItem.Kind.LEDGER)
+    return submission, bool(changed)

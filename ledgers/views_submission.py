@@ -25,7 +25,7 @@ from contact.models import Pairing
 from contact.reminders import settings_for
 from ledgers.forms_entries import villages_for
 from ledgers.models import LedgerSubmission
-from ledgers.reminders import ledgers_submit
+from ledgers.services import ledgers_submit
 
 
 @dataclass
