@@ -59,7 +59,7 @@ LOST_QUEUE = timedelta(minutes=2)
 
 def settings_for(area: Area) -> ReminderSettings:
     """The county's reminder settings (created with the defaults on first use)."""
-    county = Area.objects.filter(code=area.code[:6]).first() or area
+    county = Area.objects.filter(code=Area.code_at(area.code, Area.Level.COUNTY)).first() or area
     found = ReminderSettings.objects.filter(county=county).first()
     if found is not None:
         return found
@@ -101,7 +101,7 @@ def _users_with_role(role: Role):
 
 def village_leaders(item: DueItem) -> list:
     """Rung 1: the cadres paired with the item's village (包村), but not the cadre it concerns."""
-    village = item.area.code[:12]
+    village = Area.code_at(item.area.code, Area.Level.VILLAGE)
     cadres = (
         Pairing.objects.active()
         .filter(kind=Pairing.Kind.VILLAGE, area__code=village, cadre__isnull=False)
@@ -118,7 +118,7 @@ def township_secretaries(item: DueItem) -> list:
     """Rung 2: the township's party secretary, told by the post; every township leader if none says so."""
     leaders = list(
         Cadre.objects.filter(
-            scope_area__code=item.area.code[:9],
+            scope_area__code=Area.code_at(item.area.code, Area.Level.TOWNSHIP),
             user__in=_users_with_role(Role.TOWNSHIP_LEADER),
         ).select_related("user")
     )
@@ -341,7 +341,7 @@ def _items_with_news(today: date, batch: int = 500):
             return
         last = items[-1].pk
         for item in items:
-            code = item.area.code[:6]
+            code = Area.code_at(item.area.code, Area.Level.COUNTY)
             if code not in counties:
                 counties[code] = settings_for(item.area)
             had = {r.kind for r in item.reminders.all()}
@@ -419,7 +419,7 @@ def digest_send(*, user, today: date) -> Notification | None:
 
 
 def _digest_is_due(cadre_area_code: str, now: datetime, cache: dict) -> bool:
-    county = cadre_area_code[:6]
+    county = Area.code_at(cadre_area_code, Area.Level.COUNTY)
     if county not in cache:
         area = Area.objects.filter(code=county).first()
         cache[county] = settings_for(area).digest_time if area else None

@@ -37,8 +37,8 @@ HOME_DAYS_AHEAD = 7
 # Who reads the overdue page: those who may see every cadre of their area (leaders,
 # the party office, supervisors), not a cadre who sees only due items of their own.
 OVERDUE_PERMISSIONS = ("contact.view_dueitem", "contact.view_cadre")
-# A village's code is the first 12 digits of its own and its groups' codes (DESIGN.md).
-VILLAGE_CODE_LENGTH = 12
+# A village's code is the first digits of its own and its groups' codes (DESIGN.md).
+VILLAGE_CODE_LENGTH = Area.CODE_LENGTHS[Area.Level.VILLAGE]
 
 
 def escalation_label(level: int) -> str:
@@ -228,7 +228,7 @@ def due_on_home(request, user) -> str:
 
 
 def _village_code_of(code: str) -> str:
-    return code[:VILLAGE_CODE_LENGTH]
+    return Area.code_at(code, Area.Level.VILLAGE)
 
 
 def _filter_by_place(items, area: Area):

@@ -103,6 +103,11 @@ class Area(models.Model):
     def __str__(self):
         return self.name
 
+    @classmethod
+    def code_at(cls, code: str, level: int) -> str:
+        """The code of the area at `level` that holds the area of `code`: its prefix."""
+        return code[: cls.CODE_LENGTHS[level]]
+
     @property
     def national_code(self) -> str:
         """The 12-digit code as the statistics bureau prints it (groups: their own 15)."""

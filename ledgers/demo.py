@@ -1504,7 +1504,7 @@ def build_due_trail(county: Area, *, today: date | None = None) -> dict[str, int
     counties, names, reminders, changed = {}, {}, [], []
     items = in_county.filter(due_on__lte=today).select_related("area", "cadre__user")
     for item in items.order_by("pk"):
-        code = item.area.code[:6]
+        code = Area.code_at(item.area.code, Area.Level.COUNTY)
         if code not in counties:
             counties[code] = settings_for(item.area)
         sent = [(Kind.BEFORE, item.due_on - timedelta(days=1))]
@@ -1515,7 +1515,7 @@ def build_due_trail(county: Area, *, today: date | None = None) -> dict[str, int
                 if days and calendar.add_workdays(item.due_on, days) <= yesterday:
                     sent.append((kind, calendar.add_workdays(item.due_on, days)))
         for kind, day in sent:
-            key = (kind, item.area.code[:12], item.cadre_id)
+            key = (kind, Area.code_at(item.area.code, Area.Level.VILLAGE), item.cadre_id)
             if key not in names:
                 users = recipients(item, kind)
                 names[key] = "、".join(

@@ -193,7 +193,7 @@ def plan_ledger_submissions(today: date) -> int:
     count = 0
     for village_id in missing:
         village = villages[village_id]
-        county = village.code[:6]
+        county = Area.code_at(village.code, Area.Level.COUNTY)
         if county not in counties:
             counties[county] = settings_for(village)
         with transaction.atomic():

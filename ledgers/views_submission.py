@@ -23,6 +23,7 @@ from django.views.decorators.http import require_POST
 from contact.forms_help import parse_month
 from contact.models import Pairing
 from contact.reminders import settings_for
+from households.models import Area
 from ledgers.forms_entries import villages_for
 from ledgers.models import LedgerSubmission
 from ledgers.services import ledgers_submit
@@ -63,7 +64,7 @@ def submissions_for(user, today: date | None = None) -> dict:
         by_key = {(s.village_id, s.month): s for s in found.select_related("submitted_by__cadre")}
         days = {}
         for village_id, village in villages.items():
-            county = village.code[:6]
+            county = Area.code_at(village.code, Area.Level.COUNTY)
             if county not in days:
                 days[county] = settings_for(village).ledger_submission_day
             months = sorted({m for v, m in by_key if v == village_id} | {month})
