@@ -18,7 +18,7 @@ from contact.forms import MultipleFileInput
 from contact.models import Cadre
 from households.models import Area, Household
 from households.validators import validate_phone
-from ledgers.forms_entries import PeriodDateField, PeriodMonthField
+from ledgers.forms_entries import PeriodDateField, PeriodMonthField, month_after
 from ledgers.models import Demand, DemandEvent, ReturnVisit, Source
 from ledgers.selectors import FIGURES
 
@@ -40,10 +40,6 @@ def demand_areas(user):
         .filter(level__in=[Area.Level.COUNTY, Area.Level.TOWNSHIP, Area.Level.VILLAGE])
         .order_by("code")
     )
-
-
-def month_after(day: date) -> date:
-    return (day.replace(day=1) + timedelta(days=32)).replace(day=1)
 
 
 # --- Recording and editing ------------------------------------------------------------

@@ -516,5 +516,6 @@ class LedgerSheetForm(forms.Form):
         self.fields["month"].initial = f"{timezone.localdate():%Y-%m}"
 
 
-def month_after(month: date) -> date:
-    return (month + timedelta(days=32)).replace(day=1)
+def month_after(day: date) -> date:
+    """The first day of the month after the one `day` is in."""
+    return (day.replace(day=1) + timedelta(days=32)).replace(day=1)
