@@ -1486,7 +1486,7 @@ def build_due_trail(county: Area, *, today: date | None = None) -> dict[str, int
     Call after `due_rebuild`. Returns how many reminders it wrote and how
     many of the open items are overdue, due today and due tomorrow.
     """
-    from contact.models import DueItem, Reminder
+    from contact.models import DueItem, Reminder, person_name
     from contact.reminders import LADDER, recipients, settings_for
 
     today = today or timezone.localdate()
@@ -1496,10 +1496,11 @@ def build_due_trail(county: Area, *, today: date | None = None) -> dict[str, int
     in_county = DueItem.objects.open().filter(area__code__startswith=county.code)
 
     # The past reception days were held; nobody came to some, which closes nothing by itself.
-    for item in in_county.filter(kind=DueItem.Kind.RECEPTION, due_on__lt=today):
+    held = list(in_county.filter(kind=DueItem.Kind.RECEPTION, due_on__lt=today))
+    for item in held:
         item.state = DueItem.State.DONE
         item.closed_at = _aware(item.due_on, 12, 0)
-        item.save(update_fields=["state", "closed_at"])
+    DueItem.objects.bulk_update(held, ["state", "closed_at"], batch_size=500)
 
     counties, names, reminders, changed = {}, {}, [], []
     items = in_county.filter(due_on__lte=today).select_related("area", "cadre__user")
@@ -1517,10 +1518,7 @@ def build_due_trail(county: Area, *, today: date | None = None) -> dict[str, int
         for kind, day in sent:
             key = (kind, Area.code_at(item.area.code, Area.Level.VILLAGE), item.cadre_id)
             if key not in names:
-                users = recipients(item, kind)
-                names[key] = "、".join(
-                    Cadre.objects.filter(user__in=users).values_list("name", flat=True)
-                )[:300]
+                names[key] = "、".join(person_name(user) for user in recipients(item, kind))[:300]
             reminders.append(
                 Reminder(item=item, kind=kind, sent_at=_aware(day, 7, 30), recipients=names[key])
             )
